@@ -1,0 +1,125 @@
+"""Configuration classes; secrets and addresses come from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def database_url(default: str) -> str:
+    """``DATABASE_URL`` with the ``postgres://`` spelling normalised to psycopg 3."""
+    url = os.environ.get("DATABASE_URL") or default
+    for old in ("postgres://", "postgresql://"):
+        if url.startswith(old):
+            return "postgresql+psycopg://" + url[len(old) :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    APP_NAME = "Outreach"
+    BANK_NAME = os.environ.get("BANK_NAME", "示范银行")
+    BANK_HOTLINE = os.environ.get("BANK_HOTLINE", "95588")
+    ANTI_FRAUD_HOTLINE = "96110"
+    TIMEZONE = os.environ.get("APP_TIMEZONE", "Asia/Shanghai")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Request size: uploads are capped, and so are form fields and their number.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
+    MAX_FORM_PARTS = 1000
+
+    # Sessions: HttpOnly, SameSite=Lax, Secure outside development; idle and absolute limits.
+    SESSION_COOKIE_NAME = "outreach_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_NAME = "outreach_remember"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_DURATION = timedelta(days=7)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    IDLE_TIMEOUT = timedelta(minutes=30)
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    WTF_CSRF_SSL_STRICT = True
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+    # Rate limits: every route has the default; login also per account name.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "300 per minute")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_IP = "20 per minute; 200 per hour"
+    LOGIN_LIMIT_PER_USERNAME = "5 per minute; 30 per hour"
+    # How many reverse proxies in front of the app set X-Forwarded-For (0: trust none).
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+
+    # argon2-cffi parameters: None means the library's own default profile.
+    ARGON2_PROFILE: str | None = None
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_LENGTH = 256
+
+    PER_PAGE = 25
+    SECURITY_HSTS = True
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite in the instance folder, cookies over plain HTTP."""
+
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_SSL_STRICT = False
+    SECURITY_HSTS = False
+
+
+class TestingConfig(DevelopmentConfig):
+    """The test suite: a cheap argon2 profile, a fixed key, and room for many logins."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production-000000000000"
+    ARGON2_PROFILE = "CHEAPEST"
+    WTF_CSRF_ENABLED = False
+    LOGIN_LIMIT_PER_IP = "10000 per minute"
+    LOGIN_LIMIT_PER_USERNAME = "10000 per minute"
+    RATELIMIT_DEFAULT = "100000 per minute"
+    PUBLIC_BASE_URL = "https://outreach.example.cn"
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL from ``DATABASE_URL`` and a ``SECRET_KEY`` that must be set."""
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """A development key kept in the instance folder, made once with a CSPRNG."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key

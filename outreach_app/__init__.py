@@ -1,0 +1,115 @@
+"""Outreach: financial-literacy and anti-fraud education outreach, end to end."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, CONFIGS, database_url, load_secret_key
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI and error pages."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    name = config_name or os.environ.get("OUTREACH_CONFIG", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"OUTREACH_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}")
+    app.config.from_object(CONFIGS[name])
+    app.config["CONFIG_NAME"] = name
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    default_db = "sqlite:///" + str(Path(app.instance_path) / "outreach.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(default_db)
+    if overrides:
+        app.config.update(overrides)
+    _configure_secret_key(app, name)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from outreach_app.cli import register_cli
+    from outreach_app.core.errors import register_error_handlers
+    from outreach_app.core.security import register_security
+    from outreach_app.core.templating import register_templating
+
+    register_error_handlers(app)
+    register_security(app)
+    register_templating(app)
+    register_cli(app)
+    return app
+
+
+def _configure_secret_key(app: Flask, name: str) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if name == "production":
+        raise RuntimeError("SECRET_KEY must be set in the environment for production")
+    app.config["SECRET_KEY"] = load_secret_key(Path(app.instance_path))
+
+
+def _init_extensions(app: Flask) -> None:
+    from outreach_app.auth.sessions import init_login
+    from outreach_app.core.locale import select_locale, select_timezone
+    from outreach_app.extensions import babel, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    limiter.init_app(app)
+    init_login(app)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Import every model module so the metadata is complete for Alembic and queries."""
+    import outreach_app.audit.models
+    import outreach_app.auth.models
+    import outreach_app.events.models
+    import outreach_app.partners.models
+    import outreach_app.reference.models
+    import outreach_app.regions.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from outreach_app.auth.routes import bp as auth_bp
+    from outreach_app.core.routes import bp as core_bp
+    from outreach_app.partners.routes import bp as partners_bp
+    from outreach_app.regions.routes import bp as regions_bp
+    from outreach_app.users.routes import bp as users_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(users_bp, url_prefix="/admin/users")
+    app.register_blueprint(regions_bp, url_prefix="/admin")
+    app.register_blueprint(partners_bp, url_prefix="/partners")
+
+
+@sa_event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Enforce foreign keys and use WAL on SQLite; other databases are left alone."""
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

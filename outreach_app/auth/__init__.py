@@ -1,0 +1,1 @@
+"""Users, passwords, login sessions and the data scope each user may see."""

@@ -1,0 +1,64 @@
+"""``flask`` commands: create-user, demo-data."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from outreach_app.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the project's commands to ``flask``."""
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(demo_data_command)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "head", "staff"]), required=True)
+@click.option("--region", "region_code", help="Division code of a head's region.")
+@click.option("--branch", "branch_name", help="Name of a staff member's branch.")
+@click.option("--display-name", default="", help="Name shown in the interface.")
+def create_user_command(
+    username: str, role: str, region_code: str | None, branch_name: str | None, display_name: str
+) -> None:
+    """Create a user; the password is prompted for, or read from OUTREACH_PASSWORD."""
+    from outreach_app.users.services import UserError, create_user
+
+    password = os.environ.get("OUTREACH_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        user = create_user(
+            username=username,
+            role=role,
+            password=password,
+            display_name=display_name,
+            region_code=region_code,
+            branch_name=branch_name,
+        )
+    except UserError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.username}.")
+
+
+@click.command("demo-data")
+@click.option("--events", "n_events", default=3000, show_default=True, help="How many events.")
+@click.option("--seed", default=2024, show_default=True, help="Random seed; same seed, same data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has regions.")
+def demo_data_command(n_events: int, seed: int, if_empty: bool) -> None:
+    """Fill the database with a realistic, deterministic demo city and print the demo logins."""
+    from outreach_app.demo.generate import generate_demo_data
+    from outreach_app.regions.models import Region
+
+    if if_empty and db.session.execute(select(func.count(Region.id))).scalar_one():
+        click.echo("The database already has data; demo data not loaded.")
+        return
+    summary = generate_demo_data(n_events=n_events, seed=seed)
+    click.echo(summary.describe())

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: database types, security headers, error pages, locale, home page."""

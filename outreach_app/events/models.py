@@ -1,0 +1,153 @@
+"""Event and its links to target groups, topics and assigned staff."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach_app.auth.models import User
+from outreach_app.core.types import UTCDateTime, str_enum, utcnow
+from outreach_app.extensions import db
+from outreach_app.partners.models import Partner
+from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.regions.models import Branch, Region
+
+if TYPE_CHECKING:
+    from outreach_app.auth.scope import Scope
+
+
+class EventKind(enum.StrEnum):
+    """Where the bank goes: 进乡村, 进社区, 进校园, 进企业, or an in-branch session."""
+
+    VILLAGE = "village"
+    COMMUNITY = "community"
+    CAMPUS = "campus"
+    ENTERPRISE = "enterprise"
+    BRANCH = "branch"
+
+
+class EventStatus(enum.StrEnum):
+    """Lifecycle: planned → confirmed → completed, or cancelled."""
+
+    PLANNED = "planned"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+EVENT_KIND_LABELS = {
+    EventKind.VILLAGE: _l("Village"),
+    EventKind.COMMUNITY: _l("Community"),
+    EventKind.CAMPUS: _l("Campus"),
+    EventKind.ENTERPRISE: _l("Enterprise"),
+    EventKind.BRANCH: _l("In branch"),
+}
+
+EVENT_STATUS_LABELS = {
+    EventStatus.PLANNED: _l("Planned"),
+    EventStatus.CONFIRMED: _l("Confirmed"),
+    EventStatus.COMPLETED: _l("Completed"),
+    EventStatus.CANCELLED: _l("Cancelled"),
+}
+
+event_target_group = Table(
+    "event_target_group",
+    db.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("target_group_id", ForeignKey("target_group.id"), primary_key=True, index=True),
+)
+
+event_topic = Table(
+    "event_topic",
+    db.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topic.id"), primary_key=True, index=True),
+)
+
+event_staff = Table(
+    "event_staff",
+    db.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id"), primary_key=True, index=True),
+)
+
+
+class Event(db.Model):
+    """One outreach event. Times are local wall-clock times in the app's time zone."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "expected_attendance IS NULL OR expected_attendance >= 0", name="expected_not_negative"
+        ),
+        Index("ix_event_branch_starts", "branch_id", "starts_at"),
+        Index("ix_event_region_starts", "region_id", "starts_at"),
+        Index("ix_event_starts_at", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, 16))
+    status: Mapped[EventStatus] = mapped_column(
+        str_enum(EventStatus, 16),
+        default=EventStatus.PLANNED,
+    )
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), index=True)
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    expected_attendance: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    branch: Mapped[Branch] = relationship()
+    region: Mapped[Region] = relationship()
+    partner: Mapped[Partner | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    target_groups: Mapped[list[TargetGroup]] = relationship(
+        secondary=event_target_group, order_by=TargetGroup.sort_order
+    )
+    topics: Mapped[list[Topic]] = relationship(secondary=event_topic, order_by=Topic.sort_order)
+    staff: Mapped[list[User]] = relationship(secondary=event_staff)
+
+    @classmethod
+    def scope_filter(cls, scope: Scope) -> ColumnElement[bool]:
+        """A head sees events in their region; staff see their branch's events."""
+        if scope.branch_id is not None:
+            return cls.branch_id == scope.branch_id
+        return cls.region_id.in_(scope.region_subtree())
+
+    @property
+    def kind_label(self) -> str:
+        """The kind, in the current language."""
+        return str(EVENT_KIND_LABELS[self.kind])
+
+    @property
+    def status_label(self) -> str:
+        """The status, in the current language."""
+        return str(EVENT_STATUS_LABELS[self.status])
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.title}>"

@@ -1,0 +1,1 @@
+"""Partner organisations (合作机构) that events are held with."""

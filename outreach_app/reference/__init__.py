@@ -1,0 +1,1 @@
+"""Reference data: target groups and topics, seeded by a migration."""

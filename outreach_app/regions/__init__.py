@@ -1,0 +1,1 @@
+"""The administrative region tree and the bank's branches."""

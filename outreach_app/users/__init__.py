@@ -1,0 +1,1 @@
+"""Administration of user accounts: roles, scopes, deactivation, password resets."""

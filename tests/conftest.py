@@ -1,0 +1,118 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL from TEST_DATABASE_URL), the app, a
+client, a CLI runner, and a small world of two districts with a head and staff in each.
+
+Each test gets a new app on the same migrated database; rows are removed after each test,
+reference data (target groups, topics) stays.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from outreach_app import create_app
+from outreach_app.extensions import db
+from tests.factories import World, build_world
+
+PASSWORD = "correct horse battery staple"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database built from nothing by the migrations, once per test run."""
+    from flask_migrate import upgrade
+
+    url = _database_url(tmp_path_factory)
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def clean_database() -> None:
+    """Delete every row except the reference data, in an order the foreign keys allow."""
+    tables = [t for t in db.metadata.sorted_tables if not t.info.get("reference")]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """A fresh application on the migrated test database."""
+    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    yield application
+    with application.app_context():
+        db.session.remove()
+        clean_database()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    """A CLI runner for ``app``."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    """Two districts (A and B) with a branch, a head, staff, a partner and an event each."""
+    with app.app_context():
+        return build_world(PASSWORD)
+
+
+class AuthActions:
+    """Log a test client in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, username: str, password: str = PASSWORD, **extra):
+        data = {"username": username, "password": password, **extra}
+        return self._client.post("/login", data=data)
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """Login helper bound to ``client``."""
+    return AuthActions(client)
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)

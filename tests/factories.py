@@ -1,0 +1,185 @@
+"""Test data factories; call them inside an app context. ``build_world`` makes the default set."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from outreach_app.auth.models import Role, User
+from outreach_app.auth.passwords import hash_password
+from outreach_app.events.models import Event, EventKind, EventStatus
+from outreach_app.extensions import db
+from outreach_app.partners.models import Partner, PartnerKind
+from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.regions.models import Branch, BranchAccess, Region, RegionLevel
+from outreach_app.regions.services import add_region
+
+_counter = itertools.count(1)
+
+
+def make_region(
+    name: str,
+    parent: Region | None = None,
+    code: str | None = None,
+    access: BranchAccess = BranchAccess.BRANCH,
+    is_rural: bool = False,
+) -> Region:
+    """A region under ``parent`` (a root when None), with its path set."""
+    level = RegionLevel.CITY if parent is None else RegionLevel(parent.level + 1)
+    return add_region(
+        name=name,
+        parent=parent,
+        level=level,
+        division_code=code,
+        branch_access=access,
+        is_rural=is_rural,
+    )
+
+
+def make_branch(name: str, region: Region, address: str = "") -> Branch:
+    """An active branch serving ``region``."""
+    branch = Branch(
+        name=name, region=region, address=address or f"{name}地址", phone="0532-80000000"
+    )
+    db.session.add(branch)
+    db.session.flush()
+    return branch
+
+
+def make_user(
+    username: str,
+    role: Role,
+    password: str,
+    region: Region | None = None,
+    branch: Branch | None = None,
+    display_name: str = "",
+) -> User:
+    """An active user; the password is hashed with the test profile."""
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        region=region,
+        branch=branch,
+        password_hash=hash_password(password),
+        is_active=True,
+        session_version=1,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_partner(
+    name: str, branch: Branch, region: Region, kind: PartnerKind = PartnerKind.SCHOOL
+) -> Partner:
+    """A partner of ``branch`` sitting in ``region``."""
+    partner = Partner(name=name, kind=kind, branch=branch, region=region, contact_name="王老师")
+    db.session.add(partner)
+    db.session.flush()
+    return partner
+
+
+def make_event(
+    title: str,
+    branch: Branch,
+    region: Region,
+    partner: Partner | None = None,
+    starts_at: datetime | None = None,
+    kind: EventKind = EventKind.COMMUNITY,
+    status: EventStatus = EventStatus.PLANNED,
+    groups: tuple[str, ...] = ("seniors",),
+    topics: tuple[str, ...] = ("fraud_telecom",),
+) -> Event:
+    """An event with target groups and topics picked by code."""
+    start = starts_at or datetime(2026, 12, 10, 9, 30) + timedelta(days=next(_counter))
+    event = Event(
+        title=title,
+        kind=kind,
+        status=status,
+        branch=branch,
+        region=region,
+        partner=partner,
+        venue="活动室",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        expected_attendance=40,
+    )
+    event.target_groups = list(
+        db.session.execute(select(TargetGroup).where(TargetGroup.code.in_(groups))).scalars()
+    )
+    event.topics = list(db.session.execute(select(Topic).where(Topic.code.in_(topics))).scalars())
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class World:
+    """Ids and names of the default test data; objects themselves stay in their session."""
+
+    city_id: int
+    district_a_id: int
+    district_b_id: int
+    community_a_id: int
+    community_b_id: int
+    branch_a_id: int
+    branch_b_id: int
+    partner_a_id: int
+    partner_b_id: int
+    event_a_id: int
+    event_b_id: int
+    admin_id: int
+    head_a_id: int
+    staff_a_id: int
+    staff_b_id: int
+
+
+def build_world(password: str) -> World:
+    """City → districts A and B → a street each → a community each; one branch per district."""
+    city = make_region("青岛市", code="370200")
+    district_a = make_region("市南区", city, code="370202")
+    district_b = make_region("崂山区", city, code="370212")
+    street_a = make_region("八大湖街道", district_a, code="370202001")
+    street_b = make_region("王哥庄街道", district_b, code="370212002", is_rural=True)
+    community_a = make_region("湛山社区", street_a, code="370202001001")
+    community_b = make_region(
+        "港东村", street_b, code="370212002001", access=BranchAccess.NONE, is_rural=True
+    )
+    branch_a = make_branch("市南支行", street_a)
+    branch_b = make_branch("崂山支行", street_b)
+    admin = make_user("admin", Role.ADMIN, password, display_name="系统管理员")
+    head_a = make_user("head_a", Role.HEAD, password, region=district_a, display_name="市南负责人")
+    staff_a = make_user("staff_a", Role.STAFF, password, branch=branch_a, display_name="张宣教")
+    staff_b = make_user("staff_b", Role.STAFF, password, branch=branch_b, display_name="李宣教")
+    partner_a = make_partner(
+        "湛山社区居委会", branch_a, community_a, PartnerKind.RESIDENTS_COMMITTEE
+    )
+    partner_b = make_partner("港东村委会", branch_b, community_b, PartnerKind.VILLAGE_COMMITTEE)
+    event_a = make_event("湛山社区防诈讲座", branch_a, community_a, partner_a)
+    event_b = make_event(
+        "港东村金融知识进乡村", branch_b, community_b, partner_b, kind=EventKind.VILLAGE
+    )
+    event_a.staff = [staff_a]
+    event_b.staff = [staff_b]
+    db.session.commit()
+    return World(
+        city_id=city.id,
+        district_a_id=district_a.id,
+        district_b_id=district_b.id,
+        community_a_id=community_a.id,
+        community_b_id=community_b.id,
+        branch_a_id=branch_a.id,
+        branch_b_id=branch_b.id,
+        partner_a_id=partner_a.id,
+        partner_b_id=partner_b.id,
+        event_a_id=event_a.id,
+        event_b_id=event_b.id,
+        admin_id=admin.id,
+        head_a_id=head_a.id,
+        staff_a_id=staff_a.id,
+        staff_b_id=staff_b.id,
+    )
