@@ -116,3 +116,10 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+@pytest.fixture
+def english(client: FlaskClient) -> FlaskClient:
+    """``client`` with the interface switched to English, for assertions on message text."""
+    client.set_cookie("outreach_lang", "en")
+    return client
