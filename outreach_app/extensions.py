@@ -1,6 +1,6 @@
 """Flask extensions, created unbound here and bound to the app in ``create_app``."""
 
-from flask import request
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -35,7 +35,22 @@ babel = Babel()
 
 def client_address() -> str:
     """The client's address as seen after ProxyFix trusted the configured proxies."""
-    return get_remote_address() or request.remote_addr or "unknown"
+    return get_remote_address() or "unknown"
 
 
-limiter = Limiter(key_func=client_address)
+def rate_limit_key() -> str:
+    """Logged-in staff are counted per account (a branch shares one address), others per address."""
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return client_address()
+
+
+# Limits are read from the app's config on each request, so every app built by create_app
+# (tests build many) gets its own figures.
+limiter = Limiter(
+    key_func=rate_limit_key,
+    default_limits=[lambda: current_app.config["RATELIMIT_DEFAULT"]],
+    default_limits_exempt_when=lambda: request.endpoint == "static",
+)

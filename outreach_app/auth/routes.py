@@ -9,7 +9,7 @@ from outreach_app.auth.passwords import password_problems, verify_password
 from outreach_app.auth.services import authenticate, normalize_username, set_password
 from outreach_app.auth.sessions import end_session, start_session
 from outreach_app.core.urls import safe_next
-from outreach_app.extensions import db, limiter
+from outreach_app.extensions import client_address, db, limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -19,11 +19,17 @@ def _login_username_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+    key_func=client_address,
+    methods=["POST"],
+    override_defaults=False,
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"],
     key_func=_login_username_key,
     methods=["POST"],
+    override_defaults=False,
 )
 def login():
     """The login form; one generic message for every failure."""

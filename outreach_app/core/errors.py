@@ -1,6 +1,6 @@
 """Friendly error pages in both languages; never a traceback."""
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -57,13 +57,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
+        # Flask has logged the exception already (through the escaping filter).
         db.session.rollback()
-        original = getattr(error, "original_exception", None)
-        if original is not None:
-            app.logger.error(
-                "unhandled exception on %s %s",
-                request.method,
-                request.path.encode("unicode_escape").decode("ascii"),
-                exc_info=original,
-            )
         return render_error(500)

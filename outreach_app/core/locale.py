@@ -1,6 +1,7 @@
 """Which language and time zone a request is shown in: zh_CN unless the user chose English."""
 
 from flask import current_app, request
+from flask_babel import get_locale
 
 LANG_COOKIE = "outreach_lang"
 
@@ -22,3 +23,11 @@ def select_timezone() -> str:
 def html_lang(locale: str) -> str:
     """The BCP 47 tag for ``<html lang>``: zh-CN or en."""
     return locale.replace("_", "-")
+
+
+def current_language() -> str:
+    """The configured language code in use: ``zh_CN`` or ``en`` (Babel says zh_Hans_CN)."""
+    locale = get_locale()
+    if locale is not None and locale.language == "en":
+        return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,6 +1,8 @@
 """Security headers on every response, and caching rules for pages behind the login."""
 
-from flask import Flask, request
+import logging
+
+from flask import Flask, abort, request
 from flask_login import current_user
 
 CSP = "; ".join(
@@ -19,8 +21,34 @@ CSP = "; ".join(
 )
 
 
+class EscapeControlCharacters(logging.Filter):
+    """Write CR, LF and other control characters in log messages as escapes (no forged lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(ord(ch) < 32 for ch in message):
+            record.msg = message.encode("unicode_escape").decode("ascii")
+            record.args = None
+        return True
+
+
+def limit_urlencoded_forms(max_bytes: int, max_fields: int) -> None:
+    """Answer 413 for an url-encoded form larger or with more fields than a real form has."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return
+    if (request.content_length or 0) > max_bytes:
+        abort(413)
+    if request.get_data(cache=True).count(b"&") >= max_fields:
+        abort(413)
+
+
 def register_security(app: Flask) -> None:
-    """Add the headers after every request, errors and static files included."""
+    """Limit form sizes, escape logs, and add the headers after every request."""
+    app.logger.addFilter(EscapeControlCharacters())
+
+    @app.before_request
+    def limit_forms():
+        limit_urlencoded_forms(app.config["MAX_FORM_MEMORY_SIZE"], app.config["MAX_FORM_PARTS"])
 
     @app.after_request
     def security_headers(response):

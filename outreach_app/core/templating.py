@@ -3,10 +3,10 @@
 from datetime import datetime
 
 from flask import Flask, current_app
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 
 from outreach_app.auth.models import ROLE_LABELS, Role
-from outreach_app.core.locale import html_lang
+from outreach_app.core.locale import current_language, html_lang
 
 
 def register_templating(app: Flask) -> None:
@@ -14,7 +14,7 @@ def register_templating(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+        locale = current_language()
         return {
             "current_locale": locale,
             "html_lang": html_lang(locale),
