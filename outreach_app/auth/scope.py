@@ -49,6 +49,9 @@ class Scoped(Protocol):
 
 M = TypeVar("M")
 
+# Ids are 32-bit on every supported database; anything larger cannot exist.
+MAX_ID = 2**31 - 1
+
 
 def scope_of(user: User) -> Scope:
     """The scope of ``user``; an inactive or unscoped user sees nothing."""
@@ -76,8 +79,10 @@ def scoped_select(model: type[M], user: User) -> Select[tuple[M]]:
 def get_scoped_or_404(model: type[M], object_id: Any, user: User) -> M:
     """Load one object by id if ``user`` may see it; anything else is a 404, never a 403."""
     try:
-        key = int(object_id)
+        key = int(str(object_id), 10)
     except (TypeError, ValueError):
+        abort(404)
+    if not 0 < key <= MAX_ID:
         abort(404)
     stmt = scoped_select(model, user).where(model.id == key)  # type: ignore[attr-defined]
     obj = db.session.execute(stmt).scalar_one_or_none()

@@ -1,0 +1,125 @@
+"""Forms of the partner directory: the filter bar, the partner form and the archive step."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
+
+from outreach_app.partners.models import PARTNER_KIND_LABELS, PartnerKind
+from outreach_app.partners.services import parse_id
+
+# Loose on purpose: digits, spaces, dashes, plus and parentheses, with at least one digit, as in
+# "0532-8000 0000" or "+86 (532) 80000000". Extensions and remarks belong in the notes.
+PHONE_RE = re.compile(r"^[0-9+()\- ]*[0-9][0-9+()\- ]*$")
+
+# Invisible characters that only spoof or hide text: bidirectional overrides and isolates,
+# zero-width space, word joiner and byte-order mark. Joiners (U+200C/D) stay: scripts need them.
+_INVISIBLE = dict.fromkeys(
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x2060, 0xFEFF], None
+)
+
+
+def _without_controls(value: str, keep: str = "") -> str:
+    value = value.translate(_INVISIBLE)
+    return "".join(ch for ch in value if ch in keep or unicodedata.category(ch) != "Cc")
+
+
+def clean_line(value: Any) -> Any:
+    """One line of text without control or invisible characters, stripped."""
+    if not isinstance(value, str):
+        return value
+    return _without_controls(value).strip()
+
+
+def clean_block(value: Any) -> Any:
+    """Several lines of text: like ``clean_line`` but newlines and tabs stay."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _without_controls(value, keep="\n\t").strip()
+
+
+def clean_phone(value: Any) -> Any:
+    """A phone number with full-width digits and signs made ASCII (NFKC), then cleaned."""
+    if not isinstance(value, str):
+        return value
+    return clean_line(unicodedata.normalize("NFKC", value))
+
+
+def kind_choices(blank_label: Any) -> list[tuple[str, Any]]:
+    """The partner kinds for a select, after a blank first choice."""
+    return [("", blank_label)] + [(kind.value, PARTNER_KIND_LABELS[kind]) for kind in PartnerKind]
+
+
+class PartnerForm(FlaskForm):
+    """A partner's details. Region and branch ids are checked against the scope when saving."""
+
+    name = StringField(
+        _l("Name"),
+        filters=[clean_line],
+        validators=[DataRequired(message=_l("Enter the partner's name.")), Length(max=120)],
+    )
+    kind = SelectField(
+        _l("Kind"),
+        validate_choice=False,
+        validators=[
+            DataRequired(message=_l("Choose a kind.")),
+            AnyOf([kind.value for kind in PartnerKind], message=_l("Choose a kind from the list.")),
+        ],
+    )
+    region_id = SelectField(
+        _l("Region"),
+        coerce=parse_id,
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Choose a region in your area."))],
+    )
+    branch_id = SelectField(
+        _l("Branch"),
+        coerce=parse_id,
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Choose a branch in your area."))],
+    )
+    address = StringField(_l("Address"), filters=[clean_line], validators=[Length(max=200)])
+    contact_name = StringField(
+        _l("Contact person"), filters=[clean_line], validators=[Length(max=80)]
+    )
+    contact_phone = StringField(
+        _l("Contact phone"),
+        filters=[clean_phone],
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(
+                PHONE_RE,
+                message=_l("Use digits, spaces, dashes, + and parentheses only."),
+            ),
+        ],
+    )
+    notes = TextAreaField(
+        _l("Notes"), filters=[clean_block], validators=[Length(max=2000)], render_kw={"rows": 4}
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class PartnerFilterForm(FlaskForm):
+    """The list's filter bar, read from the query string; the view checks every value."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), filters=[clean_line])
+    kind = SelectField(_l("Kind"), validate_choice=False)
+    region = SelectField(_l("Region"), validate_choice=False)
+    archived = BooleanField(_l("Show archived"), render_kw={"value": "1"})
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation step: only the CSRF token and a button."""
+
+    submit = SubmitField(_l("Confirm"))

@@ -1,0 +1,308 @@
+"""Finding, creating and changing partners in a user's scope; these flush, the caller commits."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from outreach_app.audit.services import record
+from outreach_app.auth.models import User
+from outreach_app.auth.scope import scope_clause, scope_of, scoped_select
+from outreach_app.events.models import Event, EventStatus
+from outreach_app.extensions import db
+from outreach_app.partners.models import Partner, PartnerKind
+from outreach_app.regions.models import Branch, Region
+
+SEARCH_MAX_LENGTH = 100
+# Ids outside this range cannot exist; refusing them early keeps huge numbers away from the driver.
+MAX_ID = 2**31 - 1
+
+
+class PartnerError(ValueError):
+    """A partner could not be saved; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PartnerDetails:
+    """What a user enters about a partner; ids are checked against the user's scope on saving."""
+
+    name: str
+    kind: str
+    region_id: int | None
+    branch_id: int | None
+    address: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class PartnerFilters:
+    """The list's search and filters, already checked: unknown or out-of-scope values are None."""
+
+    q: str = ""
+    kind: PartnerKind | None = None
+    region: Region | None = None
+    include_archived: bool = False
+
+    @property
+    def is_active(self) -> bool:
+        """True when anything narrows the list."""
+        return bool(self.q or self.kind or self.region or self.include_archived)
+
+
+def parse_id(value: Any) -> int | None:
+    """A positive database id from user input, or None for anything else."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
+def parse_kind(value: Any) -> PartnerKind | None:
+    """The partner kind named by ``value``, or None if there is no such kind."""
+    try:
+        return PartnerKind(value)
+    except ValueError:
+        return None
+
+
+def region_in_scope(user: User, region_id: Any) -> Region | None:
+    """The region ``region_id`` if ``user`` may see it, else None (never an error)."""
+    key = parse_id(region_id)
+    if key is None:
+        return None
+    stmt = scoped_select(Region, user).where(Region.id == key)
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def branch_in_scope(user: User, branch_id: Any) -> Branch | None:
+    """The active branch ``branch_id`` if ``user`` may see it, else None."""
+    key = parse_id(branch_id)
+    if key is None:
+        return None
+    stmt = scoped_select(Branch, user).where(Branch.id == key, Branch.is_active.is_(True))
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def regions_in_scope(user: User) -> list[tuple[Region, int]]:
+    """The regions ``user`` may choose, in tree order with their depth below the scope's top.
+
+    One query; the tree is put in order here because sorting paths in SQL depends on the
+    database's collation.
+    """
+    regions = list(db.session.execute(scoped_select(Region, user)).scalars())
+    known = {region.id for region in regions}
+    children: dict[int | None, list[Region]] = defaultdict(list)
+    for region in regions:
+        children[region.parent_id if region.parent_id in known else None].append(region)
+
+    def sibling_order(region: Region) -> tuple[bool, str, str, int]:
+        code = region.division_code or ""
+        return (not code, code, region.name, region.id)
+
+    ordered: list[tuple[Region, int]] = []
+    stack = [(region, 0) for region in sorted(children[None], key=sibling_order, reverse=True)]
+    while stack:
+        region, depth = stack.pop()
+        ordered.append((region, depth))
+        below = sorted(children[region.id], key=sibling_order, reverse=True)
+        stack.extend((child, depth + 1) for child in below)
+    return ordered
+
+
+def branches_in_scope(user: User) -> list[Branch]:
+    """The active branches ``user`` may assign partners to, by name."""
+    stmt = scoped_select(Branch, user).where(Branch.is_active.is_(True)).order_by(Branch.name)
+    return list(db.session.execute(stmt).scalars())
+
+
+def partner_list_query(user: User, filters: PartnerFilters) -> Select[tuple[Partner]]:
+    """The partners ``user`` may see that match ``filters``, by name, for ``db.paginate``."""
+    stmt = scoped_select(Partner, user).options(
+        selectinload(Partner.region), selectinload(Partner.branch)
+    )
+    if not filters.include_archived:
+        stmt = stmt.where(Partner.is_archived.is_(False))
+    if filters.kind is not None:
+        stmt = stmt.where(Partner.kind == filters.kind)
+    if filters.region is not None:
+        subtree = select(Region.id).where(
+            Region.path.startswith(filters.region.path, autoescape=True)
+        )
+        stmt = stmt.where(Partner.region_id.in_(subtree))
+    text = filters.q.strip()[:SEARCH_MAX_LENGTH]
+    if text:
+        stmt = stmt.where(
+            Partner.name.icontains(text, autoescape=True)
+            | Partner.contact_name.icontains(text, autoescape=True)
+            | Partner.contact_phone.icontains(text, autoescape=True)
+            | Partner.address.icontains(text, autoescape=True)
+        )
+    return stmt.order_by(Partner.is_archived, Partner.name, Partner.id)
+
+
+def _checked_kind(value: str) -> PartnerKind:
+    kind = parse_kind(value)
+    if kind is None:
+        raise PartnerError("kind", _("Choose a kind from the list."))
+    return kind
+
+
+def _checked_place(
+    user: User, details: PartnerDetails, current: Partner | None
+) -> tuple[Region, Branch]:
+    """The region and branch to save, each inside ``user``'s scope whatever the form said.
+
+    A partner's present region or branch may stay even if it lies outside the scope (an
+    administrator may have set it); anything new must be inside. Staff always keep their branch.
+    """
+    if current is not None and details.region_id == current.region_id:
+        region: Region | None = current.region
+    else:
+        region = region_in_scope(user, details.region_id)
+    if region is None:
+        raise PartnerError("region_id", _("Choose a region in your area."))
+
+    scope = scope_of(user)
+    if scope.branch_id is not None:
+        branch = user.branch
+    elif current is not None and details.branch_id == current.branch_id:
+        branch = current.branch
+    else:
+        branch = branch_in_scope(user, details.branch_id)
+    if branch is None:
+        raise PartnerError("branch_id", _("Choose a branch in your area."))
+    return region, branch
+
+
+def create_partner(user: User, details: PartnerDetails) -> Partner:
+    """Add a partner in ``user``'s scope, or raise PartnerError naming the field at fault."""
+    kind = _checked_kind(details.kind)
+    region, branch = _checked_place(user, details, None)
+    partner = Partner(
+        name=details.name,
+        kind=kind,
+        region=region,
+        branch=branch,
+        address=details.address,
+        contact_name=details.contact_name,
+        contact_phone=details.contact_phone,
+        notes=details.notes,
+        is_archived=False,
+    )
+    db.session.add(partner)
+    db.session.flush()
+    record(
+        "partner_created",
+        partner,
+        actor=user,
+        name=partner.name,
+        kind=kind.value,
+        region_id=region.id,
+        branch_id=branch.id,
+    )
+    return partner
+
+
+def update_partner(user: User, partner: Partner, details: PartnerDetails) -> dict[str, Any]:
+    """Change ``partner`` as ``details`` say; returns what changed (old and new values)."""
+    kind = _checked_kind(details.kind)
+    region, branch = _checked_place(user, details, partner)
+    new_values: dict[str, Any] = {
+        "name": details.name,
+        "kind": kind,
+        "region_id": region.id,
+        "branch_id": branch.id,
+        "address": details.address,
+        "contact_name": details.contact_name,
+        "contact_phone": details.contact_phone,
+        "notes": details.notes,
+    }
+    changes = {
+        field: [getattr(partner, field), value]
+        for field, value in new_values.items()
+        if getattr(partner, field) != value
+    }
+    if not changes:
+        return changes
+    partner.name = details.name
+    partner.kind = kind
+    partner.region = region
+    partner.branch = branch
+    partner.address = details.address
+    partner.contact_name = details.contact_name
+    partner.contact_phone = details.contact_phone
+    partner.notes = details.notes
+    db.session.flush()
+    # Notes can be long; the entry says that they changed, not what they said.
+    logged = {field: values for field, values in changes.items() if field != "notes"}
+    record("partner_updated", partner, actor=user, changes=logged, notes_changed="notes" in changes)
+    return changes
+
+
+def archive_partner(user: User, partner: Partner) -> bool:
+    """Hide ``partner`` from the directory; False if it was archived already."""
+    if partner.is_archived:
+        return False
+    partner.is_archived = True
+    db.session.flush()
+    record("partner_archived", partner, actor=user)
+    return True
+
+
+def restore_partner(user: User, partner: Partner) -> bool:
+    """Bring an archived ``partner`` back; False if it was not archived."""
+    if not partner.is_archived:
+        return False
+    partner.is_archived = False
+    db.session.flush()
+    record("partner_restored", partner, actor=user)
+    return True
+
+
+@dataclass(frozen=True)
+class PartnerHistory:
+    """A partner's latest events in the user's scope, how many there are, and the last visit."""
+
+    events: list[Event]
+    total: int
+    last_visited_on: date | None
+
+
+def partner_history(user: User, partner: Partner, limit: int = 20) -> PartnerHistory:
+    """The ``limit`` latest events with ``partner`` that ``user`` may see, and its last visit."""
+    in_scope = (Event.partner_id == partner.id, scope_clause(Event, scope_of(user)))
+    events = list(
+        db.session.execute(
+            select(Event)
+            .where(*in_scope)
+            .order_by(Event.starts_at.desc(), Event.id.desc())
+            .limit(limit)
+            .options(selectinload(Event.target_groups))
+        ).scalars()
+    )
+    summary = db.session.execute(
+        select(
+            func.count(Event.id),
+            func.max(Event.starts_at).filter(Event.status == EventStatus.COMPLETED),
+        ).where(*in_scope)
+    ).one()
+    last_visit = summary[1]
+    return PartnerHistory(
+        events=events,
+        total=summary[0],
+        last_visited_on=last_visit.date() if last_visit is not None else None,
+    )
