@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from outreach_app.extensions import db
@@ -23,6 +25,7 @@ def register_cli(app: Flask) -> None:
 @click.option("--region", "region_code", help="Division code of a head's region.")
 @click.option("--branch", "branch_name", help="Name of a staff member's branch.")
 @click.option("--display-name", default="", help="Name shown in the interface.")
+@with_appcontext
 def create_user_command(
     username: str, role: str, region_code: str | None, branch_name: str | None, display_name: str
 ) -> None:
@@ -49,16 +52,57 @@ def create_user_command(
 
 
 @click.command("demo-data")
-@click.option("--events", "n_events", default=3000, show_default=True, help="How many events.")
+@click.option(
+    "--events",
+    "n_events",
+    type=click.IntRange(min=0),
+    default=3000,
+    show_default=True,
+    help="How many events.",
+)
 @click.option("--seed", default=2024, show_default=True, help="Random seed; same seed, same data.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the demo is built around (YYYY-MM-DD); default: today in the app's time zone.",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has regions.")
-def demo_data_command(n_events: int, seed: int, if_empty: bool) -> None:
+@with_appcontext
+def demo_data_command(n_events: int, seed: int, today: datetime | None, if_empty: bool) -> None:
     """Fill the database with a realistic, deterministic demo city and print the demo logins."""
-    from outreach_app.demo.generate import generate_demo_data
+    from outreach_app.demo.generate import DemoDataError, generate_demo_data
     from outreach_app.regions.models import Region
 
-    if if_empty and db.session.execute(select(func.count(Region.id))).scalar_one():
-        click.echo("The database already has data; demo data not loaded.")
-        return
-    summary = generate_demo_data(n_events=n_events, seed=seed)
+    if db.session.execute(select(func.count(Region.id))).scalar_one():
+        if if_empty:
+            from outreach_app.demo.generate import DEMO_PASSWORDS
+
+            click.echo("The database already has data; demo data not loaded.")
+            click.echo("If demo-data loaded it, these logins work (user name: password):")
+            for role in ("admin", "head", "staff"):
+                click.echo(f"  {role}: {DEMO_PASSWORDS[role]}")
+            return
+        raise click.ClickException(
+            "The database already has regions; demo data is loaded only into an empty database "
+            "(use --if-empty to skip this quietly)."
+        )
+    reported = [0]
+
+    def progress(done: int, total: int) -> None:
+        # Only big loads take long enough to need it: a line per 100,000 events, on stderr.
+        if total >= 100_000 and (done - reported[0] >= 100_000 or done == total):
+            reported[0] = done
+            click.echo(f"  {done:,} of {total:,} events", err=True)
+
+    try:
+        summary = generate_demo_data(
+            n_events=n_events,
+            seed=seed,
+            today=today.date() if today else None,
+            progress=progress,
+        )
+    except DemoDataError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
     click.echo(summary.describe())

@@ -1,0 +1,1 @@
+"""Demo data: a realistic, deterministic city (Qingdao), its branches, partners, users, events."""

@@ -1,0 +1,88 @@
+"""The access matrix: every route × every role × an object in and out of the user's scope.
+
+Routes are read from the app's URL map, so a new route is covered (or this test asks for the
+name of its id argument) without anyone remembering to add it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from outreach_app import create_app
+
+PUBLIC_ENDPOINTS = {"static", "core.healthz", "core.set_language", "auth.login", "auth.logout"}
+
+# Which world object an id argument names: (in scope of staff_a and head_a, out of their scope).
+ARG_IDS = {
+    "branch_id": ("branch_a_id", "branch_b_id"),
+    "region_id": ("community_a_id", "community_b_id"),
+    "user_id": ("staff_a_id", "staff_b_id"),
+    "partner_id": ("partner_a_id", "partner_b_id"),
+}
+
+
+def _rules():
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    rules = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            rules.append(
+                pytest.param(rule.rule, method, sorted(rule.arguments), id=f"{method} {rule.rule}")
+            )
+    return rules
+
+
+RULES = _rules()
+
+
+def _url(rule: str, arguments: list[str], world, which: int) -> str:
+    url = rule
+    for name in arguments:
+        assert name in ARG_IDS, f"add the id argument {name!r} of {rule} to ARG_IDS"
+        value = getattr(world, ARG_IDS[name][which])
+        url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+    return url
+
+
+@pytest.mark.parametrize("rule, method, arguments", RULES)
+def test_anonymous_is_sent_to_login(client, world, rule, method, arguments):
+    response = client.open(_url(rule, arguments, world, 0), method=method)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("username", ["staff_a", "head_a"])
+@pytest.mark.parametrize(
+    "rule, method, arguments", [r for r in RULES if r.values[0].startswith("/admin/")]
+)
+def test_admin_pages_are_forbidden_to_others(
+    client, auth, world, username, rule, method, arguments
+):
+    auth.login(username)
+    for which in (0, 1):
+        response = client.open(_url(rule, arguments, world, which), method=method)
+        assert response.status_code == 403, (username, which)
+
+
+@pytest.mark.parametrize("username", ["admin", "head_a", "staff_a"])
+@pytest.mark.parametrize("rule, method, arguments", [r for r in RULES if r.values[1] == "GET"])
+def test_every_page_opens_for_those_allowed(client, auth, world, username, rule, method, arguments):
+    auth.login(username)
+    response = client.get(_url(rule, arguments, world, 0))
+    if rule.startswith("/admin/") and username != "admin":
+        assert response.status_code == 403
+    else:
+        assert response.status_code in (200, 302), response.status_code
+
+
+@pytest.mark.parametrize("username", ["head_a", "staff_a"])
+@pytest.mark.parametrize(
+    "rule, method, arguments",
+    [r for r in RULES if r.values[2] and not r.values[0].startswith("/admin/")],
+)
+def test_objects_out_of_scope_are_404(client, auth, world, username, rule, method, arguments):
+    auth.login(username)
+    response = client.open(_url(rule, arguments, world, 1), method=method, data={"name": "x"})
+    assert response.status_code == 404
