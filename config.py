@@ -106,6 +106,10 @@ class TestingConfig(DevelopmentConfig):
 class ProductionConfig(Config):
     """Production: PostgreSQL from ``DATABASE_URL`` and a ``SECRET_KEY`` that must be set."""
 
+    # __Host- cookies are only accepted over HTTPS, for this host and path "/".
+    SESSION_COOKIE_NAME = "__Host-outreach_session"
+    REMEMBER_COOKIE_NAME = "__Host-outreach_remember"
+
 
 CONFIGS: dict[str, type[Config]] = {
     "development": DevelopmentConfig,

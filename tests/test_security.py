@@ -167,3 +167,23 @@ def test_production_cookies_are_secure_and_hsts_is_sent(database_url):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     response = app.test_client().get("/login", base_url="https://outreach.example.cn")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_csrf_failure_explains_itself(database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    client.set_cookie("outreach_lang", "en")
+    response = client.post("/login", data={"username": "a", "password": "b"})
+    assert response.status_code == 400
+    assert "This form has expired or did not come from this site" in response.get_data(as_text=True)
+
+
+def test_idle_timeout_also_drops_the_remember_cookie(client, auth, world):
+    auth.login("staff_a", remember="y")
+    assert client.get_cookie("outreach_remember") is not None
+    with client.session_transaction() as session:
+        session["_seen_at"] -= 10 * 24 * 3600
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert client.get_cookie("outreach_remember") is None
+    assert client.get("/").status_code == 302

@@ -19,7 +19,10 @@ def normalize_username(username: str) -> str:
 
 def find_user(username: str) -> User | None:
     """The user with this name, whatever its case."""
-    stmt = select(User).where(func.lower(User.username) == normalize_username(username))
+    name = normalize_username(username)
+    if "\x00" in name:  # no user name has one, and PostgreSQL refuses NUL in a query (500)
+        return None
+    stmt = select(User).where(func.lower(User.username) == name)
     return db.session.execute(stmt).scalar_one_or_none()
 
 

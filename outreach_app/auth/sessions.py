@@ -59,8 +59,15 @@ def end_session() -> None:
     if current_user.is_authenticated:
         revoke_sessions(current_user)
         db.session.commit()
+    _drop_session()
+
+
+def _drop_session() -> None:
+    """Forget the login in this browser, the remember-me cookie included."""
     logout_user()
     session.clear()
+    # logout_user() asked Flask-Login to delete the remember cookie; clear() dropped that request.
+    session["_remember"] = "clear"
 
 
 def revoke_sessions(user: User) -> None:
@@ -78,8 +85,7 @@ def enforce_session_timeouts():
     idle_limit = session.get(IDLE_SECONDS, int(current_app.config["IDLE_TIMEOUT"].total_seconds()))
     absolute = int(current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
     if now - seen_at > idle_limit or now - login_at > max(absolute, idle_limit):
-        logout_user()
-        session.clear()
+        _drop_session()
         flash(_("Your session has expired. Please log in again."), "info")
         return redirect(
             url_for("auth.login", next=request.full_path if request.method == "GET" else None)

@@ -2,6 +2,7 @@
 
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from outreach_app.extensions import db
@@ -49,7 +50,7 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         db.session.rollback()
         code = error.code or 500
-        message = CSRF_TEXT if getattr(error, "name", "") == "CSRF Error" else None
+        message = CSRF_TEXT if isinstance(error, CSRFError) else None
         response, status = render_error(code if code in ERROR_TEXTS else 500, message)
         if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             return response, status, {"Allow": ", ".join(error.valid_methods)}

@@ -1,6 +1,6 @@
 """Which language and time zone a request is shown in: zh_CN unless the user chose English."""
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 
 LANG_COOKIE = "outreach_lang"
@@ -8,6 +8,8 @@ LANG_COOKIE = "outreach_lang"
 
 def select_locale() -> str:
     """``?lang=`` first, then the language cookie, then the default (zh_CN)."""
+    if not has_request_context():  # flask commands have no request: use the default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in languages:

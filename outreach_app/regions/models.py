@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +31,20 @@ class BranchAccess(enum.StrEnum):
     BRANCH = "branch"
     HARD_TO_REACH = "hard_to_reach"
     NONE = "none"
+
+
+REGION_LEVEL_LABELS = {
+    RegionLevel.CITY: _l("City"),
+    RegionLevel.DISTRICT: _l("District / county"),
+    RegionLevel.STREET: _l("Street / township"),
+    RegionLevel.COMMUNITY: _l("Community / village"),
+}
+
+BRANCH_ACCESS_LABELS = {
+    BranchAccess.BRANCH: _l("Has a branch"),
+    BranchAccess.HARD_TO_REACH: _l("Branch hard to reach"),
+    BranchAccess.NONE: _l("No branch"),
+}
 
 
 class Region(db.Model):

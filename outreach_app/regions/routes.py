@@ -1,21 +1,290 @@
 """Administration of the region tree and the branches (admin only)."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
 from outreach_app.auth.access import admin_required
+from outreach_app.extensions import db
+from outreach_app.regions.forms import (
+    BranchFilterForm,
+    BranchForm,
+    RegionForm,
+    RegionImportForm,
+    region_choices,
+)
+from outreach_app.regions.models import Branch, BranchAccess, Region
+from outreach_app.regions.services import (
+    CSV_COLUMNS,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS,
+    BranchData,
+    RegionData,
+    RegionTree,
+    RuleError,
+    apply_region_import,
+    branch_list_query,
+    child_problem,
+    create_branch,
+    create_region,
+    load_region_snapshot,
+    load_region_tree,
+    sample_region_csv,
+    update_branch,
+    update_region,
+    validate_region_csv,
+)
 
 bp = Blueprint("regions", __name__)
+
+MAX_REPORTED_PROBLEMS = 500
+
+
+def _show_problems(form: FlaskForm, error: RuleError) -> None:
+    """Put a service's refusal next to the fields it is about."""
+    for name, message in error.problems.items():
+        form[name].errors = [*form[name].errors, message]
+
+
+def _region_data(form: RegionForm) -> RegionData:
+    return RegionData(
+        name=form.name.data,
+        name_en=form.name_en.data or None,
+        division_code=form.division_code.data or None,
+        branch_access=BranchAccess(form.branch_access.data),
+        is_rural=form.is_rural.data,
+    )
+
+
+# --- Region tree -----------------------------------------------------------------------------
 
 
 @bp.route("/regions")
 @admin_required
 def region_tree():
-    """The region tree."""
-    return render_template("regions/tree.html")
+    """The whole region tree, or the regions matching ``?q=`` with where they sit."""
+    tree = load_region_tree()
+    query = request.args.get("q", "").strip()[:80]
+    focus = tree.by_id.get(request.args.get("focus", type=int) or 0)
+    return render_template(
+        "regions/tree.html",
+        tree=tree,
+        query=query,
+        matches=tree.search(query) if query else None,
+        expand_all=request.args.get("expand") == "all",
+        open_ids=set(focus.path_ids) if focus else set(),
+        focus_id=focus.id if focus else None,
+    )
+
+
+def _tree_url(region: Region) -> str:
+    return url_for(".region_tree", focus=region.id, _anchor=f"region-{region.id}")
+
+
+@bp.route("/regions/new", methods=["GET", "POST"])
+@admin_required
+def new_region():
+    """Create a region; ``?parent=ID`` preselects where it goes."""
+    parent_id = request.args.get("parent", type=int)
+    preset = db.get_or_404(Region, parent_id) if parent_id is not None else None
+    tree = load_region_tree()
+    form = RegionForm(parent_id=preset.id if preset else None)
+    form.parent_id.choices = region_choices(
+        tree,
+        _("None: a top-level region (city)"),
+        is_disabled=lambda node: not node.can_have_children and node.id != form.parent_id.data,
+    )
+    if request.method == "GET" and (problem := child_problem(preset)):
+        form.parent_id.errors = [problem]
+    if form.validate_on_submit():
+        parent = db.session.get(Region, form.parent_id.data) if form.parent_id.data else None
+        try:
+            region = create_region(_region_data(form), parent)
+        except RuleError as error:
+            _show_problems(form, error)
+        else:
+            db.session.commit()
+            flash(_("Region %(name)s created.", name=region.name), "success")
+            return redirect(_tree_url(region))
+    return render_template("regions/region_form.html", form=form, region=None, tree=tree)
+
+
+@bp.route("/regions/<int:region_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_region(region_id: int):
+    """Edit a region; a new parent moves it with everything below it."""
+    region = db.get_or_404(Region, region_id)
+    tree = load_region_tree()
+    subtree = {node.id for node in tree.subtree_of(region.id)}
+    form = RegionForm(obj=region)
+    form.parent_id.choices = region_choices(
+        tree,
+        _("None: a top-level region (city)"),
+        is_disabled=lambda node: (
+            node.id != region.parent_id and (node.id in subtree or node.level != region.level - 1)
+        ),
+    )
+    if form.validate_on_submit():
+        parent = db.session.get(Region, form.parent_id.data) if form.parent_id.data else None
+        try:
+            changes = update_region(region, _region_data(form), parent)
+        except RuleError as error:
+            _show_problems(form, error)
+        else:
+            db.session.commit()
+            if changes:
+                flash(_("Region %(name)s saved.", name=region.name), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
+            return redirect(_tree_url(region))
+    return render_template(
+        "regions/region_form.html",
+        form=form,
+        region=region,
+        node=tree.by_id[region.id],
+        tree=tree,
+    )
+
+
+# --- CSV import ------------------------------------------------------------------------------
+
+
+@bp.route("/regions/import", methods=["GET", "POST"])
+@admin_required
+def import_csv():
+    """Upload a CSV of regions; nothing is imported unless every line is good."""
+    form = RegionImportForm()
+    report = None
+    if form.validate_on_submit():
+        data = form.file.data.stream.read(MAX_IMPORT_BYTES + 1)
+        report = validate_region_csv(data, load_region_snapshot())
+        if report.ok:
+            result = apply_region_import(report)
+            db.session.commit()
+            flash(
+                _(
+                    "Import finished: %(created)d created, %(updated)d updated, "
+                    "%(unchanged)d unchanged.",
+                    created=result.created,
+                    updated=result.updated,
+                    unchanged=result.unchanged,
+                ),
+                "success",
+            )
+            return redirect(url_for(".region_tree"))
+    return render_template(
+        "regions/import.html",
+        form=form,
+        report=report,
+        columns=CSV_COLUMNS,
+        max_rows=MAX_IMPORT_ROWS,
+        max_mb=MAX_IMPORT_BYTES // (1024 * 1024),
+        max_problems=MAX_REPORTED_PROBLEMS,
+    )
+
+
+@bp.route("/regions/import/sample.csv")
+@admin_required
+def import_sample():
+    """A sample file in the import format."""
+    return Response(
+        sample_region_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=regions-sample.csv"},
+    )
+
+
+# --- Branches --------------------------------------------------------------------------------
 
 
 @bp.route("/branches")
 @admin_required
 def list_branches():
-    """All branches."""
-    return render_template("regions/branches.html")
+    """All branches: search by name or address, filter by region subtree and status."""
+    tree = load_region_tree()
+    filters = BranchFilterForm(request.args)
+    filters.region.choices = region_choices(tree, _("All regions"))
+    region_id = request.args.get("region", type=int)
+    region = db.get_or_404(Region, region_id) if region_id else None
+    query = (filters.q.data or "")[:120]
+    status = filters.status.data if filters.status.data in ("active", "inactive") else ""
+    page = db.paginate(
+        branch_list_query(query, region, status),
+        per_page=current_app.config["PER_PAGE"],
+    )
+    return render_template(
+        "regions/branches.html",
+        page=page,
+        filters=filters,
+        tree=tree,
+        is_filtered=bool(query or region or status),
+    )
+
+
+def _branch_form(tree: RegionTree, branch: Branch | None = None) -> BranchForm:
+    form = BranchForm(obj=branch)
+    form.region_id.choices = region_choices(tree, _("Choose a region"))
+    return form
+
+
+def _branch_data(form: BranchForm) -> BranchData:
+    return BranchData(
+        name=form.name.data,
+        region=db.get_or_404(Region, form.region_id.data),
+        address=form.address.data or "",
+        phone=form.phone.data or "",
+        is_active=form.is_active.data,
+    )
+
+
+@bp.route("/branches/new", methods=["GET", "POST"])
+@admin_required
+def new_branch():
+    """Create a branch."""
+    tree = load_region_tree()
+    form = _branch_form(tree)
+    if request.method == "GET" and (region_id := request.args.get("region", type=int)):
+        form.region_id.data = region_id
+    if form.validate_on_submit():
+        try:
+            branch = create_branch(_branch_data(form))
+        except RuleError as error:
+            _show_problems(form, error)
+        else:
+            db.session.commit()
+            flash(_("Branch %(name)s created.", name=branch.name), "success")
+            return redirect(url_for(".list_branches"))
+    return render_template("regions/branch_form.html", form=form, branch=None)
+
+
+@bp.route("/branches/<int:branch_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_branch(branch_id: int):
+    """Edit a branch; unticking "active" deactivates it (branches are never deleted)."""
+    branch = db.get_or_404(Branch, branch_id)
+    tree = load_region_tree()
+    form = _branch_form(tree, branch)
+    if form.validate_on_submit():
+        try:
+            changes = update_branch(branch, _branch_data(form))
+        except RuleError as error:
+            _show_problems(form, error)
+        else:
+            db.session.commit()
+            if changes:
+                flash(_("Branch %(name)s saved.", name=branch.name), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
+            return redirect(url_for(".list_branches"))
+    return render_template("regions/branch_form.html", form=form, branch=branch)
