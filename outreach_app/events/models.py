@@ -118,6 +118,13 @@ class Event(db.Model):
     expected_attendance: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str] = mapped_column(Text, default="")
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Events made together as a weekly or monthly series share this key.
+    series_key: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The post-event report, filled in on completion.
+    handouts_distributed: Mapped[int | None] = mapped_column(Integer)
+    report_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    issues_raised: Mapped[str] = mapped_column(Text, default="", server_default="")
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -131,6 +138,12 @@ class Event(db.Model):
     )
     topics: Mapped[list[Topic]] = relationship(secondary=event_topic, order_by=Topic.sort_order)
     staff: Mapped[list[User]] = relationship(secondary=event_staff)
+    attendance: Mapped[list[EventAttendance]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
+    photos: Mapped[list[EventPhoto]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventPhoto.id"
+    )
 
     @classmethod
     def scope_filter(cls, scope: Scope) -> ColumnElement[bool]:
@@ -151,3 +164,37 @@ class Event(db.Model):
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.title}>"
+
+
+class EventAttendance(db.Model):
+    """How many people of one target group came to an event, as counted by staff."""
+
+    __tablename__ = "event_attendance"
+    __table_args__ = (CheckConstraint("headcount >= 0", name="headcount_not_negative"),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_group_id: Mapped[int] = mapped_column(ForeignKey("target_group.id"), primary_key=True)
+    headcount: Mapped[int] = mapped_column(Integer)
+
+    event: Mapped[Event] = relationship(back_populates="attendance")
+    target_group: Mapped[TargetGroup] = relationship()
+
+
+class EventPhoto(db.Model):
+    """A photo of an event, re-encoded on upload and stored outside ``static/``."""
+
+    __tablename__ = "event_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    caption: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="photos")

@@ -47,9 +47,20 @@ def test_wrong_password_shows_generic_message(page, live_server, world):
 
 def test_logout_ends_session(page, live_server, world):
     login(page, live_server, "staff_a", PASSWORD)
-    page.click("text=退出登录") if page.locator("text=退出登录").count() else page.click(
-        "form[action='/logout'] button"
-    )
+    page.click("form[action='/logout'] button")
     page.wait_for_load_state("networkidle")
     page.goto(live_server + "/")
     assert "/login" in page.url
+
+
+def test_admin_pages_screenshots(page, live_server, world):
+    login(page, live_server, "admin", PASSWORD)
+    page.goto(live_server + "/admin/users/")
+    assert page.locator("table tbody tr").count() == 4
+    screenshot(page, "admin-users")
+    page.goto(live_server + "/admin/regions?expand=all")
+    assert page.locator("text=湛山社区").count() >= 1
+    screenshot(page, "admin-region-tree")
+    page.goto(live_server + "/admin/branches")
+    assert page.locator("text=市南支行").count() >= 1
+    screenshot(page, "admin-branches")
