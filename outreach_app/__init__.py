@@ -92,8 +92,11 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from outreach_app.auth.routes import bp as auth_bp
     from outreach_app.core.routes import bp as core_bp
+    from outreach_app.event_reports.routes import bp as event_reports_bp
+    from outreach_app.events.routes import bp as events_bp
     from outreach_app.partners.routes import bp as partners_bp
     from outreach_app.regions.routes import bp as regions_bp
+    from outreach_app.schedule.routes import bp as schedule_bp
     from outreach_app.users.routes import bp as users_bp
 
     app.register_blueprint(core_bp)
@@ -101,6 +104,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp, url_prefix="/admin/users")
     app.register_blueprint(regions_bp, url_prefix="/admin")
     app.register_blueprint(partners_bp, url_prefix="/partners")
+    app.register_blueprint(schedule_bp, url_prefix="/events")
+    app.register_blueprint(events_bp, url_prefix="/events")
+    app.register_blueprint(event_reports_bp, url_prefix="/events")
 
 
 @sa_event.listens_for(Engine, "connect")

@@ -2,11 +2,25 @@
 
 from datetime import datetime
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_babel import format_datetime
 
 from outreach_app.auth.models import ROLE_LABELS, Role
 from outreach_app.core.locale import current_language, html_lang
+
+# Pages of these blueprints belong under another blueprint's menu entry.
+NAV_PARENTS = {"events": "schedule.list_events", "event_reports": "schedule.list_events"}
+
+
+def nav_section(nav_endpoints: list[str]) -> str | None:
+    """The menu entry the current page belongs to: itself, or its blueprint's main entry."""
+    endpoint = request.endpoint or ""
+    if endpoint in nav_endpoints:
+        return endpoint
+    blueprint = request.blueprint or ""
+    if blueprint in NAV_PARENTS:
+        return NAV_PARENTS[blueprint]
+    return next((e for e in nav_endpoints if e.split(".")[0] == blueprint), None)
 
 
 def register_templating(app: Flask) -> None:
@@ -21,6 +35,7 @@ def register_templating(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
             "bank_name": current_app.config["BANK_NAME"],
             "role_label": lambda role: str(ROLE_LABELS[Role(role)]),
+            "nav_section": nav_section,
         }
 
     @app.template_filter("dt")

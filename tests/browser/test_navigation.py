@@ -8,9 +8,17 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 NAV_BY_ROLE = {
-    "admin": {"/", "/partners/", "/admin/users/", "/admin/regions", "/admin/branches"},
-    "head_a": {"/", "/partners/"},
-    "staff_a": {"/", "/partners/"},
+    "admin": {
+        "/",
+        "/events/",
+        "/events/calendar",
+        "/partners/",
+        "/admin/users/",
+        "/admin/regions",
+        "/admin/branches",
+    },
+    "head_a": {"/", "/events/", "/events/calendar", "/partners/"},
+    "staff_a": {"/", "/events/", "/events/calendar", "/partners/"},
 }
 
 

@@ -1,0 +1,1 @@
+"""Seeing many events at once: the filtered list, the calendar, exports and calendar feeds."""
