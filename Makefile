@@ -8,7 +8,7 @@ PORT ?= 5000
 
 .PHONY: install run test test-sqlite test-postgres lint bench translations system-packages clean
 
-install: $(STAMP) outreach_app/translations/zh_CN/LC_MESSAGES/messages.mo
+install: $(STAMP) outreach_app/translations/zh_Hans_CN/LC_MESSAGES/messages.mo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-outreach_app/translations/zh_CN/LC_MESSAGES/messages.mo: outreach_app/translations/zh_CN/LC_MESSAGES/messages.po $(STAMP)
+outreach_app/translations/zh_Hans_CN/LC_MESSAGES/messages.mo: outreach_app/translations/zh_Hans_CN/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile -d outreach_app/translations
 
 run: install

@@ -8,8 +8,8 @@ LANG_COOKIE = "outreach_lang"
 
 def select_locale() -> str:
     """``?lang=`` first, then the language cookie, then the default (zh_CN)."""
-    if not has_request_context():  # flask commands have no request: use the default
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():  # flask commands speak English, like their --help
+        return "en"
     languages = current_app.config["LANGUAGES"]
     for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in languages:
