@@ -75,4 +75,3 @@ def change_status(event: Event, to: EventStatus, actor: User, reason: str = "") 
         reason=reason or None,
     )
     db.session.flush()
-
