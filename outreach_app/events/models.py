@@ -100,6 +100,9 @@ class Event(db.Model):
         Index("ix_event_branch_starts", "branch_id", "starts_at"),
         Index("ix_event_region_starts", "region_id", "starts_at"),
         Index("ix_event_starts_at", "starts_at"),
+        # The list's common filters: a branch's or region's events of one status, by date.
+        Index("ix_event_branch_status_starts", "branch_id", "status", "starts_at"),
+        Index("ix_event_region_status_starts", "region_id", "status", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
