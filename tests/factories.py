@@ -183,3 +183,36 @@ def build_world(password: str) -> World:
         staff_a_id=staff_a.id,
         staff_b_id=staff_b.id,
     )
+
+
+def make_photo(
+    event: Event,
+    upload_folder: str,
+    caption: str = "",
+    size: tuple[int, int] = (640, 480),
+    color: tuple[int, int, int] = (40, 120, 200),
+    uploaded_by: User | None = None,
+):
+    """A photo of ``event`` with a real JPEG and thumbnail under ``upload_folder``."""
+    import io
+
+    from PIL import Image
+
+    from outreach_app.event_reports.photos import photo_folder, process_photo, write_photo_files
+    from outreach_app.events.models import EventPhoto
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    processed = process_photo(buffer.getvalue())
+    photo = EventPhoto(
+        event_id=event.id,
+        file_name=write_photo_files(photo_folder(upload_folder), processed),
+        width=processed.width,
+        height=processed.height,
+        byte_size=len(processed.jpeg),
+        caption=caption,
+        uploaded_by_id=uploaded_by.id if uploaded_by is not None else None,
+    )
+    db.session.add(photo)
+    db.session.flush()
+    return photo

@@ -1,0 +1,327 @@
+"""Saving the post-event report and the event's photos; these flush, the caller commits."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from outreach_app.audit.services import record
+from outreach_app.auth.models import User
+from outreach_app.auth.scope import MAX_ID
+from outreach_app.event_reports.photos import (
+    PhotoError,
+    process_photo,
+    read_upload,
+    remove_photo_files,
+    write_photo_files,
+)
+from outreach_app.events.lifecycle import LifecycleError, can_edit, change_status
+from outreach_app.events.models import Event, EventAttendance, EventPhoto, EventStatus
+from outreach_app.extensions import db
+from outreach_app.reference.models import TargetGroup
+
+MAX_HEADCOUNT = 100_000
+MAX_HANDOUTS = 1_000_000
+SUMMARY_MAX_LENGTH = 2000
+ISSUES_MAX_LENGTH = 2000
+CAPTION_MAX_LENGTH = 200
+MAX_PHOTOS_PER_EVENT = 20
+PHOTO_STATUSES = frozenset({EventStatus.CONFIRMED, EventStatus.COMPLETED})
+
+
+class ReportState(enum.StrEnum):
+    """What a user may do with an event's report."""
+
+    OPEN = "open"  # confirmed: the report may be filled in, which completes the event
+    EDITABLE = "editable"  # completed, and the user may change the report
+    READ_ONLY = "read_only"  # completed, and the user may only read it
+    NOT_CONFIRMED = "not_confirmed"  # planned: it must be confirmed first
+    CANCELLED = "cancelled"
+
+    @property
+    def may_save(self) -> bool:
+        """True when the report form may be sent."""
+        return self in (ReportState.OPEN, ReportState.EDITABLE)
+
+
+class ReportError(ValueError):
+    """A report that cannot be saved; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ReportDetails:
+    """What staff enter after an event: head counts by target group id, handouts and texts."""
+
+    attendance: dict[int, int]
+    handouts_distributed: int | None
+    summary: str
+    issues_raised: str = ""
+
+
+def report_state(event: Event, user: User) -> ReportState:
+    """Whether ``user`` may fill in, change or only read ``event``'s report."""
+    if event.status is EventStatus.PLANNED:
+        return ReportState.NOT_CONFIRMED
+    if event.status is EventStatus.CANCELLED:
+        return ReportState.CANCELLED
+    if not can_edit(event, user):
+        return ReportState.READ_ONLY
+    return ReportState.OPEN if event.status is EventStatus.CONFIRMED else ReportState.EDITABLE
+
+
+def may_add_photos(event: Event, user: User) -> bool:
+    """Photos are added to confirmed or completed events by users who may edit them."""
+    return event.status in PHOTO_STATUSES and can_edit(event, user)
+
+
+def may_delete_photos(event: Event, user: User) -> bool:
+    """Whoever may edit the event may remove its photos."""
+    return can_edit(event, user)
+
+
+def target_groups() -> list[TargetGroup]:
+    """Every target group, in their display order."""
+    stmt = select(TargetGroup).order_by(TargetGroup.sort_order, TargetGroup.id)
+    return list(db.session.execute(stmt).scalars())
+
+
+def current_attendance(event: Event) -> dict[int, int]:
+    """The stored head counts of ``event`` by target group id."""
+    return {row.target_group_id: row.headcount for row in event.attendance}
+
+
+def _lock(event: Event) -> None:
+    """Reload ``event`` and lock its row (PostgreSQL) so that two saves cannot interleave."""
+    db.session.refresh(event, with_for_update=True)
+
+
+def _check_report(details: ReportDetails, group_ids: set[int]) -> dict[int, int]:
+    """The non-zero head counts, or ReportError for anything a form should not let through."""
+    if set(details.attendance) - group_ids:
+        raise ReportError("attendance", _("Enter numbers for the listed target groups only."))
+    for headcount in details.attendance.values():
+        if not 0 <= headcount <= MAX_HEADCOUNT:
+            raise ReportError("attendance", _("Enter a whole number from 0 to 100000."))
+    counts = {group_id: n for group_id, n in details.attendance.items() if n > 0}
+    if not counts:
+        raise ReportError(
+            "attendance", _("Enter how many people came: at least one number above 0.")
+        )
+    handouts = details.handouts_distributed
+    if handouts is not None and not 0 <= handouts <= MAX_HANDOUTS:
+        raise ReportError("handouts_distributed", _("Enter a whole number from 0 to 1000000."))
+    if not details.summary.strip():
+        raise ReportError("report_summary", _("Write a short summary of the event."))
+    if len(details.summary) > SUMMARY_MAX_LENGTH:
+        raise ReportError("report_summary", _("Keep the summary to 2000 characters or fewer."))
+    if len(details.issues_raised) > ISSUES_MAX_LENGTH:
+        raise ReportError("issues_raised", _("Keep the problems to 2000 characters or fewer."))
+    return counts
+
+
+def save_report(event: Event, actor: User, details: ReportDetails) -> bool:
+    """Save ``event``'s report; a confirmed event becomes completed. True if it was completed now.
+
+    Raises ReportError when the event is not confirmed or completed, when ``actor`` may not
+    change it, or when the details break a rule; nothing is changed then.
+    """
+    _lock(event)
+    state = report_state(event, actor)
+    if state is ReportState.NOT_CONFIRMED:
+        raise ReportError("", _("Confirm the event before you fill in its report."))
+    if state is ReportState.CANCELLED:
+        raise ReportError("", _("A cancelled event has no report."))
+    if state is ReportState.READ_ONLY:
+        raise ReportError("", _("Only administrators and regional heads may change this report."))
+    codes = {group.id: group.code for group in target_groups()}
+    counts = _check_report(details, set(codes))
+
+    stored = {row.target_group_id: row for row in event.attendance}
+    for group_id, row in stored.items():
+        if group_id not in counts:
+            event.attendance.remove(row)
+    for group_id, headcount in counts.items():
+        if group_id in stored:
+            stored[group_id].headcount = headcount
+        else:
+            event.attendance.append(EventAttendance(target_group_id=group_id, headcount=headcount))
+    event.handouts_distributed = details.handouts_distributed
+    event.report_summary = details.summary
+    event.issues_raised = details.issues_raised
+    db.session.flush()
+
+    completing = event.status is EventStatus.CONFIRMED
+    if completing:
+        try:
+            change_status(event, EventStatus.COMPLETED, actor)
+        except LifecycleError as error:  # the lifecycle rules changed under us
+            raise ReportError("", str(error)) from error
+    record(
+        "event_report_saved",
+        event,
+        actor=actor,
+        attendance_total=sum(counts.values()),
+        attendance={codes[group_id]: n for group_id, n in sorted(counts.items())},
+        handouts_distributed=details.handouts_distributed,
+        issues_raised=bool(details.issues_raised.strip()),
+        completed=completing,
+    )
+    db.session.flush()
+    return completing
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+def photo_count(event: Event) -> int:
+    """How many photos ``event`` has."""
+    stmt = select(func.count(EventPhoto.id)).where(EventPhoto.event_id == event.id)
+    return db.session.execute(stmt).scalar_one()
+
+
+def event_photo(event: Event, photo_id: int) -> EventPhoto | None:
+    """Photo ``photo_id`` if it belongs to ``event``; None otherwise."""
+    if not 0 < photo_id <= MAX_ID:
+        return None
+    stmt = select(EventPhoto).where(EventPhoto.id == photo_id, EventPhoto.event_id == event.id)
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def add_photo(
+    event: Event, actor: User, folder: Path, stream: BinaryIO, caption: str = ""
+) -> EventPhoto:
+    """Re-encode the uploaded image in ``stream``, store it in ``folder`` and add it to ``event``.
+
+    Raises PhotoError with a message for the user. The files are written before the row is
+    flushed; if the flush fails they are removed. The caller commits, and removes the files
+    (``remove_photo_files``) if the commit fails.
+    """
+    _lock(event)
+    if not may_add_photos(event, actor):
+        raise PhotoError(_("Photos can be added to confirmed or completed events only."))
+    if len(caption) > CAPTION_MAX_LENGTH:
+        raise PhotoError(_("Keep the caption to 200 characters or fewer."))
+    if photo_count(event) >= MAX_PHOTOS_PER_EVENT:
+        raise PhotoError(_("An event can have at most 20 photos. Remove one to add another."))
+    processed = process_photo(read_upload(stream))
+    file_name = write_photo_files(folder, processed)
+    try:
+        photo = EventPhoto(
+            event_id=event.id,
+            file_name=file_name,
+            width=processed.width,
+            height=processed.height,
+            byte_size=len(processed.jpeg),
+            caption=caption,
+            uploaded_by_id=actor.id,
+        )
+        db.session.add(photo)
+        db.session.flush()
+        record(
+            "event_photo_added",
+            event,
+            actor=actor,
+            photo_id=photo.id,
+            width=photo.width,
+            height=photo.height,
+            byte_size=photo.byte_size,
+        )
+        db.session.flush()
+    except BaseException:
+        remove_photo_files(folder, file_name)
+        raise
+    return photo
+
+
+def remove_photo(event: Event, actor: User, photo: EventPhoto) -> str:
+    """Remove ``photo``'s row; returns its file name so the caller removes the files on commit."""
+    file_name = photo.file_name
+    record("event_photo_deleted", event, actor=actor, photo_id=photo.id, caption=photo.caption)
+    db.session.delete(photo)
+    db.session.flush()
+    return file_name
+
+
+# --- the panel on the event page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    """One target group's head count in the report."""
+
+    group_name: str
+    headcount: int
+
+
+@dataclass(frozen=True)
+class PhotoThumb:
+    """A photo as the gallery shows it: its id, caption and thumbnail size."""
+
+    id: int
+    caption: str
+    thumb_width: int
+    thumb_height: int
+
+
+@dataclass(frozen=True)
+class ReportPanel:
+    """Everything the report panel shows, and what the user may do there."""
+
+    state: ReportState
+    rows: list[AttendanceRow]
+    total: int
+    handouts_distributed: int | None
+    summary: str
+    issues_raised: str
+    photos: list[PhotoThumb]
+    may_add_photos: bool
+    may_delete_photos: bool
+    max_photos: int = MAX_PHOTOS_PER_EVENT
+
+    @property
+    def has_report(self) -> bool:
+        """True once the report has been saved (which completes the event)."""
+        return self.state in (ReportState.EDITABLE, ReportState.READ_ONLY)
+
+
+def thumb_size(width: int, height: int, long_side: int = 400) -> tuple[int, int]:
+    """The size of a thumbnail of a ``width`` × ``height`` photo."""
+    scale = min(1.0, long_side / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def photo_thumbs(photos: list[EventPhoto]) -> list[PhotoThumb]:
+    """The gallery entries of ``photos``."""
+    return [PhotoThumb(p.id, p.caption, *thumb_size(p.width, p.height)) for p in photos]
+
+
+def report_panel(event: Event, user: User) -> ReportPanel:
+    """The report panel of ``event`` for ``user``: two queries, head counts and photos."""
+    rows = db.session.execute(
+        select(TargetGroup, EventAttendance.headcount)
+        .join(EventAttendance, EventAttendance.target_group_id == TargetGroup.id)
+        .where(EventAttendance.event_id == event.id, EventAttendance.headcount > 0)
+        .order_by(TargetGroup.sort_order, TargetGroup.id)
+    ).all()
+    attendance = [AttendanceRow(group.name, headcount) for group, headcount in rows]
+    return ReportPanel(
+        state=report_state(event, user),
+        rows=attendance,
+        total=sum(row.headcount for row in attendance),
+        handouts_distributed=event.handouts_distributed,
+        summary=event.report_summary,
+        issues_raised=event.issues_raised,
+        photos=photo_thumbs(event.photos),
+        may_add_photos=may_add_photos(event, user),
+        may_delete_photos=may_delete_photos(event, user),
+    )
