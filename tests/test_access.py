@@ -6,11 +6,24 @@ name of its id argument) without anyone remembering to add it.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from types import SimpleNamespace
+
 import pytest
 
 from outreach_app import create_app
+from outreach_app.events.models import Event
+from outreach_app.extensions import db
+from tests.factories import make_photo
 
-PUBLIC_ENDPOINTS = {"static", "core.healthz", "core.set_language", "auth.login", "auth.logout"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "core.healthz",
+    "core.set_language",
+    "auth.login",
+    "auth.logout",
+    "schedule.calendar_feed_ics",
+}
 
 # Which world object an id argument names: (in scope of staff_a and head_a, out of their scope).
 ARG_IDS = {
@@ -18,7 +31,22 @@ ARG_IDS = {
     "region_id": ("community_a_id", "community_b_id"),
     "user_id": ("staff_a_id", "staff_b_id"),
     "partner_id": ("partner_a_id", "partner_b_id"),
+    "event_id": ("event_a_id", "event_b_id"),
+    "photo_id": ("photo_a_id", "photo_b_id"),
 }
+
+
+@pytest.fixture
+def world(app, world, tmp_path):
+    """The default world plus a stored photo of each event, in a temporary upload folder."""
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    with app.app_context():
+        photos = [
+            make_photo(db.session.get(Event, event_id), app.config["UPLOAD_FOLDER"])
+            for event_id in (world.event_a_id, world.event_b_id)
+        ]
+        db.session.commit()
+        return SimpleNamespace(**asdict(world), photo_a_id=photos[0].id, photo_b_id=photos[1].id)
 
 
 def _rules():
