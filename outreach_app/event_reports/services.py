@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
 from outreach_app.auth.scope import MAX_ID
+from outreach_app.core.validation import FieldError
 from outreach_app.event_reports.photos import (
     PhotoError,
     process_photo,
@@ -49,13 +50,8 @@ class ReportState(enum.StrEnum):
         return self in (ReportState.OPEN, ReportState.EDITABLE)
 
 
-class ReportError(ValueError):
-    """A report that cannot be saved; ``field`` names the form field the message belongs to."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ReportError(FieldError):
+    """A report that cannot be saved."""
 
 
 @dataclass(frozen=True)

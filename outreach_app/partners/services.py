@@ -13,24 +13,18 @@ from sqlalchemy.orm import selectinload
 
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import scope_clause, scope_of, scoped_select
+from outreach_app.auth.scope import MAX_ID, scope_clause, scope_of, scoped_select
+from outreach_app.core.validation import FieldError
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.regions.models import Branch, Region
 
 SEARCH_MAX_LENGTH = 100
-# Ids outside this range cannot exist; refusing them early keeps huge numbers away from the driver.
-MAX_ID = 2**31 - 1
 
 
-class PartnerError(ValueError):
-    """A partner could not be saved; ``field`` names the form field the message belongs to."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class PartnerError(FieldError):
+    """A partner that could not be saved."""
 
 
 @dataclass(frozen=True)
