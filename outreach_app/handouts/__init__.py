@@ -1,0 +1,1 @@
+"""Printable QR-coded handouts: content, tokens, QR drawing and PDF rendering."""
