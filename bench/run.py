@@ -263,6 +263,21 @@ def calendar_month_p50() -> float:
     return statistics.median(page_timings()["calendar"])
 
 
+@benchmark("handout_render_1000_a4_pages_per_s", "pages/s")
+def handout_render_1000_a4() -> float:
+    """The PDF engine alone: 1,000 A4 copies, each with its own token and QR code, in one PDF."""
+    code = (
+        "from outreach_app.handouts.pdf import render_benchmark; "
+        "print(render_benchmark(copies=1000, layout='a4'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    if done.returncode:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1])
+    return float(done.stdout.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks and print a JSON line for each."""
     names = [b.name for b in BENCHMARKS]
