@@ -61,6 +61,9 @@ def register_security(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config["SECURITY_HSTS"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        # Pages behind the login are never stored, unless a view chose private caching for
+        # something that cannot change (a stored photo, say).
+        logged_in = current_user and current_user.is_authenticated
+        if request.endpoint != "static" and logged_in and not response.cache_control.private:
             headers["Cache-Control"] = "no-store"
         return response

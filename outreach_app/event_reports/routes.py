@@ -63,7 +63,6 @@ bp = Blueprint("event_reports", __name__)
 
 # The event page, once it exists; until then the report page stands in for it.
 EVENT_DETAIL_ENDPOINT = "events.event_detail"
-PHOTO_ENDPOINTS = frozenset({"event_reports.photo", "event_reports.photo_thumb"})
 PHOTO_CACHE_CONTROL = "private, max-age=3600"
 # Room for the caption, the CSRF token and the multipart framing around the photo itself.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -94,19 +93,6 @@ def event_page_url(event: Event) -> str:
 def event_report_panel(event: Event) -> ReportPanel:
     """The data of ``event_reports/_panel.html`` for the current user."""
     return report_panel(event, _user())
-
-
-@bp.after_app_request
-def cache_photos_privately(response):
-    """Let the browser keep a photo for an hour, but no shared cache.
-
-    The app's security headers mark every page behind the login ``no-store``. Flask runs
-    app-wide ``after_request`` functions in reverse order of registration, and blueprints are
-    registered before the security headers, so this runs after them and has the last word.
-    """
-    if request.endpoint in PHOTO_ENDPOINTS and response.status_code in (200, 304):
-        response.headers["Cache-Control"] = PHOTO_CACHE_CONTROL
-    return response
 
 
 def _attach(form: ReportForm, error: ReportError) -> None:
@@ -232,7 +218,7 @@ def _send_photo(event_id: int, photo_id: int, thumb: bool):
         current_app.logger.warning("photo %s of event %s has no file", photo.id, event.id)
         abort(404)
     suffix = "-thumb" if thumb else ""
-    return send_file(
+    response = send_file(
         io.BytesIO(content),
         mimetype="image/jpeg",
         download_name=f"event-{event.id}-photo-{photo.id}{suffix}.jpg",
@@ -240,8 +226,10 @@ def _send_photo(event_id: int, photo_id: int, thumb: bool):
         # A stored file never changes: its random name identifies the content.
         etag=hashlib.sha256(path.name.encode()).hexdigest()[:32],
         last_modified=photo.created_at,
-        max_age=3600,
     )
+    # The browser may keep it for an hour; shared caches may not.
+    response.headers["Cache-Control"] = PHOTO_CACHE_CONTROL
+    return response
 
 
 @bp.route("/<int:event_id>/photos/<int:photo_id>")
