@@ -81,9 +81,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Import every model module so the metadata is complete for Alembic and queries."""
+    import outreach_app.attendee.models
     import outreach_app.audit.models
     import outreach_app.auth.models
     import outreach_app.events.models
+    import outreach_app.handouts.models
     import outreach_app.partners.models
     import outreach_app.reference.models
     import outreach_app.regions.models  # noqa: F401

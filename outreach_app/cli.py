@@ -1,4 +1,4 @@
-"""``flask`` commands: create-user, demo-data."""
+"""``flask`` commands: create-user, demo-data, print-handouts."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
     """Attach the project's commands to ``flask``."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(print_handouts_command)
 
 
 @click.command("create-user")
@@ -110,3 +111,51 @@ def demo_data_command(n_events: int, seed: int, today: datetime | None, if_empty
         db.session.execute(text("ANALYZE"))
         db.session.commit()
     click.echo(summary.describe())
+
+
+@click.command("print-handouts")
+@click.option("--event", "event_id", type=click.IntRange(min=1), required=True, help="Event id.")
+@click.option("--handout", "code", required=True, help="Handout code, e.g. pension-scams.")
+@click.option("--copies", type=click.IntRange(min=1, max=5000), required=True)
+@click.option(
+    "--layout", type=click.Choice(["a4", "a5x2", "large"]), default="a4", show_default=True
+)
+@click.option(
+    "--lang", "language", type=click.Choice(["zh_CN", "en"]), default="zh_CN", show_default=True
+)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def print_handouts_command(
+    event_id: int, code: str, copies: int, layout: str, language: str, out_path: str
+) -> None:
+    """Record a print run for an event and write its PDF (one page per copy, or two for A5)."""
+    import time
+    from pathlib import Path
+
+    from outreach_app.core.validation import FieldError
+    from outreach_app.events.models import Event
+    from outreach_app.handouts.services import create_print_run, handout_by_code, write_print_run
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise click.ClickException(f"No event with id {event_id}.")
+    handout = handout_by_code(code, language)
+    if handout is None:
+        raise click.ClickException(f"No handout {code!r} in {language}.")
+    try:
+        run = create_print_run(None, event, handout, copies, layout)
+    except FieldError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    target = Path(out_path)
+    partial = target.with_name(target.name + ".part")
+    start = time.perf_counter()
+    with partial.open("wb") as stream:
+        pages = write_print_run(run, stream)
+    partial.replace(target)
+    seconds = time.perf_counter() - start
+    click.echo(
+        f"Print run {run.id}: {copies} copies on {pages} pages written to {target} "
+        f"in {seconds:.2f} s ({pages / seconds:.0f} pages/s)."
+    )

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from outreach_app import create_app
 from outreach_app.extensions import db
+from outreach_app.handouts.seed import insert_shipped_handouts
 from tests.factories import World, build_world
 
 PASSWORD = "correct horse battery staple"
@@ -56,7 +57,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def clean_database() -> None:
-    """Delete every row except the reference data, in an order the foreign keys allow."""
+    """Delete every row except the reference data, in an order the foreign keys allow, then put
+    the shipped handouts back as the migration left them."""
     tables = [t for t in db.metadata.sorted_tables if not t.info.get("reference")]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -65,6 +67,7 @@ def clean_database() -> None:
         else:
             for table in reversed(tables):
                 conn.execute(table.delete())
+        insert_shipped_handouts(conn)
 
 
 @pytest.fixture

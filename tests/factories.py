@@ -216,3 +216,19 @@ def make_photo(
     db.session.add(photo)
     db.session.flush()
     return photo
+
+
+def make_print_run(
+    event: Event,
+    code: str = "pension-scams",
+    language: str = "zh_CN",
+    copies: int = 3,
+    layout: str = "a4",
+    user: User | None = None,
+):
+    """A print run of a shipped handout for ``event`` (flushed, not committed)."""
+    from outreach_app.handouts.services import create_print_run, handout_by_code
+
+    handout = handout_by_code(code, language)
+    assert handout is not None, f"no shipped handout {code} {language}"
+    return create_print_run(user, event, handout, copies, layout)

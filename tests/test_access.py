@@ -14,7 +14,7 @@ import pytest
 from outreach_app import create_app
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
-from tests.factories import make_photo
+from tests.factories import make_photo, make_print_run
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -33,20 +33,37 @@ ARG_IDS = {
     "partner_id": ("partner_a_id", "partner_b_id"),
     "event_id": ("event_a_id", "event_b_id"),
     "photo_id": ("photo_a_id", "photo_b_id"),
+    "run_id": ("run_a_id", "run_b_id"),
+    "handout_id": ("handout_a_id", "handout_b_id"),
 }
 
 
 @pytest.fixture
 def world(app, world, tmp_path):
-    """The default world plus a stored photo of each event, in a temporary upload folder."""
+    """The default world plus a stored photo and a print run of each event."""
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     with app.app_context():
         photos = [
             make_photo(db.session.get(Event, event_id), app.config["UPLOAD_FOLDER"])
             for event_id in (world.event_a_id, world.event_b_id)
         ]
+        runs = [
+            make_print_run(db.session.get(Event, world.event_a_id)),
+            make_print_run(
+                db.session.get(Event, world.event_b_id), code="click-farming", language="en"
+            ),
+        ]
+        handouts = [run.version.handout_id for run in runs]
         db.session.commit()
-        return SimpleNamespace(**asdict(world), photo_a_id=photos[0].id, photo_b_id=photos[1].id)
+        return SimpleNamespace(
+            **asdict(world),
+            photo_a_id=photos[0].id,
+            photo_b_id=photos[1].id,
+            run_a_id=runs[0].id,
+            run_b_id=runs[1].id,
+            handout_a_id=handouts[0],
+            handout_b_id=handouts[1],
+        )
 
 
 def _rules():
