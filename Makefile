@@ -39,7 +39,7 @@ test-postgres: install system-packages
 
 test: lint test-sqlite test-postgres
 
-bench: install
+bench: install system-packages
 	$(BIN)/python bench/run.py
 
 # Refresh the message catalog after changing user-visible strings.

@@ -69,6 +69,13 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_IP = "20 per minute; 200 per hour"
     LOGIN_LIMIT_PER_USERNAME = "5 per minute; 30 per hour"
+    # The attendee page behind the QR codes: per client address, GETs and POSTs apart. A whole
+    # event may share one address (the venue's Wi-Fi), hence room for a room full of people.
+    ATTENDEE_PAGE_LIMIT = os.environ.get("ATTENDEE_PAGE_LIMIT", "120 per minute")
+    ATTENDEE_POST_LIMIT = os.environ.get("ATTENDEE_POST_LIMIT", "60 per minute")
+    # The attendee forms are small: a check-in, three answers, a rating and a short comment.
+    ATTENDEE_MAX_BODY_BYTES = 16 * 1024
+    ATTENDEE_MAX_FORM_PARTS = 40
     # How many reverse proxies in front of the app set X-Forwarded-For (0: trust none).
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
@@ -100,6 +107,8 @@ class TestingConfig(DevelopmentConfig):
     LOGIN_LIMIT_PER_IP = "10000 per minute"
     LOGIN_LIMIT_PER_USERNAME = "10000 per minute"
     RATELIMIT_DEFAULT = "100000 per minute"
+    ATTENDEE_PAGE_LIMIT = "100000 per minute"
+    ATTENDEE_POST_LIMIT = "100000 per minute"
     PUBLIC_BASE_URL = "https://outreach.example.cn"
 
 

@@ -278,6 +278,391 @@ def handout_render_1000_a4() -> float:
     return float(done.stdout.strip())
 
 
+PRINT_RUN_COPIES = 1000
+PRINT_RUN_REPEATS = 3
+
+
+@benchmark("print_run_1000_pages_per_s", "pages/s")
+def print_run_1000_pages() -> float:
+    """A real 1,000-copy A4 print run (database row, tokens, PDF file), median of 3 writes."""
+    with tempfile.TemporaryDirectory(prefix="outreach-bench-print-") as name:
+        folder = Path(name)
+        env = throwaway_sqlite_env(folder)
+        flask(["db", "upgrade"], env)
+        flask(["demo-data", "--events", "20", "--seed", DEMO_SEED, "--today", DEMO_TODAY], env)
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+        from sqlalchemy import select
+
+        from outreach_app import create_app
+        from outreach_app.events.models import Event, EventStatus
+        from outreach_app.extensions import db
+        from outreach_app.handouts.services import (
+            create_print_run,
+            handout_by_code,
+            write_print_run,
+        )
+
+        app = create_app(
+            "development",
+            {
+                "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
+                "SECRET_KEY": "bench-secret-key-not-for-production",
+                "PUBLIC_BASE_URL": "https://outreach.example-bank.cn",
+            },
+        )
+        with app.app_context():
+            stmt = select(Event).where(Event.status != EventStatus.CANCELLED).limit(1)
+            event = db.session.scalars(stmt).one()
+            handout = handout_by_code("pension-scams", "zh_CN")
+            if handout is None:
+                raise RuntimeError("the shipped handouts are missing from the database")
+            run = create_print_run(None, event, handout, PRINT_RUN_COPIES, "a4")
+            db.session.commit()
+            rates = []
+            for attempt in range(PRINT_RUN_REPEATS):
+                target = folder / f"run-{attempt}.pdf"
+                started = time.perf_counter()
+                with target.open("wb") as stream:
+                    pages = write_print_run(run, stream)
+                seconds = time.perf_counter() - started
+                rates.append(pages / seconds)
+                log(f"{pages} pages, {target.stat().st_size / 1e6:.1f} MB in {seconds:.2f} s")
+            db.session.remove()
+            db.engine.dispose()
+        return statistics.median(rates)
+
+
+# --- the attendee page behind the QR code, under load ------------------------------------------
+
+# Each load run is bounded: wrk for a fixed time, 32 connections, on 127.0.0.1 only.
+ATTENDEE_LOAD_SECONDS = 10
+ATTENDEE_CONNECTIONS = 32
+ATTENDEE_WRK_THREADS = 2
+ATTENDEE_WORKERS = 2
+# Four runs of 5,000 copies: more copies than the check-ins a run can reach, so each is new.
+ATTENDEE_RUNS = 4
+ATTENDEE_COPIES_PER_RUN = 5000
+ATTENDEE_DEMO_EVENTS = "300"
+ATTENDEE_SECRET_KEY = "bench-secret-key-for-attendee-load-000000000000"
+# Only the rate limits are raised for the run; CSRF and everything else stay as in production.
+ATTENDEE_RAISED_LIMITS = {
+    "RATELIMIT_DEFAULT": "10000000 per minute",
+    "ATTENDEE_PAGE_LIMIT": "10000000 per minute",
+    "ATTENDEE_POST_LIMIT": "10000000 per minute",
+}
+
+# Make the print runs and write every copy's token, one a line (run inside the app's env).
+MAKE_COPIES = """
+import sys
+from sqlalchemy import select
+from outreach_app import create_app
+from outreach_app.events.models import Event, EventStatus
+from outreach_app.extensions import db
+from outreach_app.handouts.services import copy_codes, create_print_run, handout_by_code
+
+app = create_app()
+with app.app_context():
+    event = db.session.scalars(
+        select(Event).where(Event.status != EventStatus.CANCELLED).order_by(Event.id).limit(1)
+    ).one()
+    handout = handout_by_code("pension-scams", "zh_CN")
+    copies, n_runs = int(sys.argv[2]), int(sys.argv[3])
+    runs = [create_print_run(None, event, handout, copies, "a4") for _ in range(n_runs)]
+    db.session.commit()
+    with open(sys.argv[1], "w") as out:
+        for run in runs:
+            for code in copy_codes(run):
+                out.write(code.url.rsplit("/", 1)[1] + "\\n")
+"""
+
+# Count the check-ins in the database and say which acknowledged tokens have no row.
+CHECK_ROWS = """
+import json, sys
+from sqlalchemy import func, select
+from outreach_app import create_app
+from outreach_app.attendee.models import CheckIn, HandoutScan
+from outreach_app.extensions import db
+from outreach_app.handouts.models import PrintRun
+from outreach_app.handouts.services import copy_token
+
+app = create_app()
+with app.app_context():
+    rows = db.session.execute(
+        select(PrintRun.public_id, CheckIn.serial)
+        .join(PrintRun, PrintRun.id == CheckIn.print_run_id)
+    ).all()
+    stored = {copy_token(PrintRun(public_id=p), s) for p, s in rows}
+    acknowledged = set(open(sys.argv[1]).read().split())
+    print(json.dumps({
+        "rows": len(rows),
+        "scans": db.session.scalar(select(func.count(HandoutScan.id))),
+        "lost": len(acknowledged - stored),
+    }))
+"""
+
+# wrk scripts. Each thread takes its own slice of the tokens; every response is checked.
+WRK_COMMON = """
+local tokens = {}
+for line in io.lines(os.getenv("ATTENDEE_TOKENS")) do tokens[#tokens + 1] = line end
+local threads = {}
+local nthreads = tonumber(os.getenv("ATTENDEE_WRK_THREADS"))
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+ok, already, server_errors, other = 0, 0, 0, 0
+local i = -1
+local function next_token()
+  i = i + 1
+  return tokens[(tid + nthreads * i) % #tokens + 1]
+end
+function done(summary, latency, requests)
+  local t = {ok = 0, already = 0, server_errors = 0, other = 0}
+  for _, thread in ipairs(threads) do
+    for k, _ in pairs(t) do t[k] = t[k] + thread:get(k) end
+  end
+  io.write(string.format(
+    'RESULT {"requests": %d, "seconds": %f, "ok": %d, "already": %d, '
+    .. '"server_errors": %d, "other": %d, "socket_errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, t.ok, t.already, t.server_errors, t.other,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+WRK_SCAN = (
+    WRK_COMMON
+    + """
+function request()
+  return wrk.format("GET", "/s/" .. next_token())
+end
+function response(status, headers, body)
+  if status == 200 and body:find('data-testid="checkin-form"', 1, true) then ok = ok + 1
+  elseif status >= 500 then server_errors = server_errors + 1
+  else other = other + 1 end
+end
+"""
+)
+
+# The same server answering its health check: how fast this machine is at the moment.
+WRK_HEALTH = (
+    WRK_COMMON
+    + """
+function request()
+  return wrk.format("GET", "/healthz")
+end
+function response(status, headers, body)
+  if status == 200 then ok = ok + 1
+  elseif status >= 500 then server_errors = server_errors + 1
+  else other = other + 1 end
+end
+"""
+)
+
+WRK_CHECKIN = (
+    WRK_COMMON
+    + """
+local log
+local form = "csrf_token=" .. os.getenv("ATTENDEE_CSRF") .. "&group=seniors&lang=zh_CN&senior=0"
+local cookie = os.getenv("ATTENDEE_COOKIE")
+function init(args)
+  log = io.open(os.getenv("ATTENDEE_ACKS") .. "." .. tid, "w")
+end
+function request()
+  return wrk.format("POST", "/s/" .. next_token() .. "/checkin", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = cookie,
+  }, form)
+end
+function response(status, headers, body)
+  if status >= 500 then server_errors = server_errors + 1; return end
+  if status ~= 200 then other = other + 1; return end
+  local token = body:match('action="/s/([A-Z2-7]+)/feedback')
+  if body:find('data-testid="checkin-done"', 1, true) and token then
+    ok = ok + 1
+    log:write(token, "\\n")
+    log:flush()
+  elseif body:find('data-testid="checkin-already"', 1, true) then already = already + 1
+  else other = other + 1 end
+end
+"""
+)
+
+
+@contextmanager
+def attendee_server(env: dict[str, str]) -> Iterator[str]:
+    """gunicorn with two sync workers on a free local port; only the rate limits raised."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "-w", str(ATTENDEE_WORKERS)),
+            *("-b", f"127.0.0.1:{port}", "wsgi:app"),
+        ],
+        cwd=ROOT,
+        env=dict(env, **ATTENDEE_RAISED_LIMITS),
+        stdout=subprocess.DEVNULL,
+        stderr=sys.stderr,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            try:
+                with urllib.request.urlopen(base_url + "/healthz", timeout=2):  # noqa: S310
+                    break
+            except OSError as error:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not start: {error}") from error
+                time.sleep(0.2)
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _python(code: str, args: list[str], env: dict[str, str]) -> str:
+    """Run a Python snippet in the project with ``env``; its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=STEP_TIMEOUT_S,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1])
+    return done.stdout
+
+
+def _wrk(base_url: str, script: str, env: dict[str, str]) -> dict[str, float]:
+    """Drive ``base_url`` with wrk and ``script`` for the fixed time; the script's counts."""
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is missing: run `make bench`, which installs Debian's wrk")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    try:
+        done = subprocess.run(
+            [
+                *("wrk", "-t", str(ATTENDEE_WRK_THREADS), "-c", str(ATTENDEE_CONNECTIONS)),
+                *("-d", f"{ATTENDEE_LOAD_SECONDS}s", "--timeout", "10s", "-s", lua.name),
+                base_url,
+            ],
+            env=dict(env, ATTENDEE_WRK_THREADS=str(ATTENDEE_WRK_THREADS)),
+            capture_output=True,
+            text=True,
+            timeout=ATTENDEE_LOAD_SECONDS + 60,
+            check=False,
+        )
+    finally:
+        os.unlink(lua.name)
+    sys.stderr.write(done.stdout)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if done.returncode or line is None:
+        raise RuntimeError(f"wrk failed: {done.stderr.strip()}")
+    return json.loads(line[len("RESULT ") :])
+
+
+def _csrf_session(base_url: str, token: str) -> tuple[str, str]:
+    """A visitor's session cookie and CSRF token, from one real GET of a copy's page."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{base_url}/s/{token}", timeout=30) as response:
+        page = response.read().decode()
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    if match is None:
+        raise RuntimeError("no CSRF token on the attendee page")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, urllib.parse.quote(match.group(1), safe="")
+
+
+@cache
+def attendee_load() -> dict[str, float]:
+    """Scan pages, then check-ins, each for a fixed time against gunicorn on SQLite with demo
+    data; then every acknowledged check-in is looked up in the database."""
+    folder = Path(tempfile.mkdtemp(prefix="outreach-bench-attendee-"))
+    try:
+        env = dict(throwaway_sqlite_env(folder), SECRET_KEY=ATTENDEE_SECRET_KEY)
+        flask(["db", "upgrade"], env)
+        flask(["demo-data", "--events", ATTENDEE_DEMO_EVENTS, "--seed", DEMO_SEED], env)
+        tokens = folder / "tokens.txt"
+        args = [str(tokens), str(ATTENDEE_COPIES_PER_RUN), str(ATTENDEE_RUNS)]
+        _python(MAKE_COPIES, args, env)
+        all_tokens = tokens.read_text().split()
+        # The scans use the first half of the copies, the check-ins the second.
+        scan_tokens, checkin_tokens = folder / "scan.txt", folder / "checkin.txt"
+        half = len(all_tokens) // 2
+        scan_tokens.write_text("\n".join(all_tokens[:half]) + "\n")
+        checkin_tokens.write_text("\n".join(all_tokens[half:]) + "\n")
+        acks = folder / "acks"
+        with attendee_server(env) as base_url:
+            health = _wrk(base_url, WRK_HEALTH, dict(env, ATTENDEE_TOKENS=str(scan_tokens)))
+            log(
+                f"for scale, /healthz on this machine now: {health['ok'] / health['seconds']:.0f}/s"
+            )
+            scan = _wrk(base_url, WRK_SCAN, dict(env, ATTENDEE_TOKENS=str(scan_tokens)))
+            log(f"scan page: {scan}")
+            cookie, csrf = _csrf_session(base_url, all_tokens[0])
+            load_env = dict(
+                env,
+                ATTENDEE_TOKENS=str(checkin_tokens),
+                ATTENDEE_ACKS=str(acks),
+                ATTENDEE_COOKIE=cookie,
+                ATTENDEE_CSRF=csrf,
+            )
+            checkin = _wrk(base_url, WRK_CHECKIN, load_env)
+            log(f"check-in: {checkin}")
+        acknowledged = folder / "acknowledged.txt"
+        with acknowledged.open("w") as out:
+            for part in sorted(folder.glob("acks.*")):
+                out.write(part.read_text())
+        stored = json.loads(_python(CHECK_ROWS, [str(acknowledged)], env))
+        log(f"database: {stored}")
+        if stored["rows"] < checkin["ok"] or checkin["already"]:
+            log("check-ins: rows and answers disagree")
+        return {
+            "scan_page_rps": scan["ok"] / scan["seconds"],
+            "scan_5xx": scan["server_errors"],
+            "checkin_rps": checkin["ok"] / checkin["seconds"],
+            # An answer of "checked in" whose row is missing, or a copy told "already" although
+            # every copy checks in once here.
+            "checkin_lost": stored["lost"] + checkin["already"],
+            "checkin_5xx": checkin["server_errors"],
+        }
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@benchmark("scan_page_rps", "requests/s")
+def scan_page_rps() -> float:
+    """GET /s/<token> (each records a scan): gunicorn 2 workers, SQLite, wrk 32 connections."""
+    return attendee_load()["scan_page_rps"]
+
+
+@benchmark("checkin_rps", "requests/s")
+def checkin_rps() -> float:
+    """POST /s/<token>/checkin with CSRF, every one a new copy: 2 workers, 32 connections."""
+    return attendee_load()["checkin_rps"]
+
+
+@benchmark("checkin_lost", "check-ins")
+def checkin_lost() -> float:
+    """Check-ins answered as recorded but missing from the database (must be 0)."""
+    return attendee_load()["checkin_lost"]
+
+
+@benchmark("checkin_5xx", "responses")
+def checkin_5xx() -> float:
+    """Server errors during the check-in load, plus any during the scan load (must be 0)."""
+    figures = attendee_load()
+    return figures["checkin_5xx"] + figures["scan_5xx"]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks and print a JSON line for each."""
     names = [b.name for b in BENCHMARKS]

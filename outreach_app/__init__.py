@@ -84,6 +84,8 @@ def _import_models() -> None:
     import outreach_app.attendee.models
     import outreach_app.audit.models
     import outreach_app.auth.models
+    import outreach_app.coverage.models
+    import outreach_app.coverage.rollups
     import outreach_app.events.models
     import outreach_app.handouts.models
     import outreach_app.partners.models
@@ -92,16 +94,21 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from outreach_app.attendee.routes import bp as attendee_bp
+    from outreach_app.attendee.staff_routes import bp as attendee_staff_bp
     from outreach_app.auth.routes import bp as auth_bp
     from outreach_app.core.routes import bp as core_bp
+    from outreach_app.coverage.routes import bp as coverage_bp
     from outreach_app.event_reports.routes import bp as event_reports_bp
     from outreach_app.events.routes import bp as events_bp
+    from outreach_app.handouts.routes import bp as handouts_bp
     from outreach_app.partners.routes import bp as partners_bp
     from outreach_app.regions.routes import bp as regions_bp
     from outreach_app.schedule.routes import bp as schedule_bp
     from outreach_app.users.routes import bp as users_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(coverage_bp, url_prefix="/coverage")
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp, url_prefix="/admin/users")
     app.register_blueprint(regions_bp, url_prefix="/admin")
@@ -109,6 +116,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(schedule_bp, url_prefix="/events")
     app.register_blueprint(events_bp, url_prefix="/events")
     app.register_blueprint(event_reports_bp, url_prefix="/events")
+    app.register_blueprint(handouts_bp)
+    app.register_blueprint(attendee_bp)
+    app.register_blueprint(attendee_staff_bp, url_prefix="/events")
 
 
 @sa_event.listens_for(Engine, "connect")

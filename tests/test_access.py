@@ -23,6 +23,14 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "auth.logout",
     "schedule.calendar_feed_ics",
+    "attendee.copy_page",
+    "attendee.lookup",
+    "attendee.check_in_copy",
+    "attendee.feedback",
+    "attendee.quiz",
+    "attendee.submit_answers",
+    "attendee.help_now",
+    "coverage_api.api_report",
 }
 
 # Which world object an id argument names: (in scope of staff_a and head_a, out of their scope).

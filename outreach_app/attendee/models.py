@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -20,6 +21,8 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,12 +33,24 @@ MAX_COMMENT_CHARS = 500
 
 
 class HandoutScan(db.Model):
-    """One opening of a copy's attendee page (time and copy only)."""
+    """One opening of a copy's attendee page (time and copy only).
+
+    ``is_first`` marks the first opening of each copy; a partial unique index makes sure there
+    is only one, so "copies scanned" can be counted exactly even under concurrent scans.
+    """
 
     __tablename__ = "handout_scan"
     __table_args__ = (
         Index("ix_handout_scan_run_serial", "print_run_id", "serial"),
         Index("ix_handout_scan_event_at", "event_id", "scanned_at"),
+        Index(
+            "ux_handout_scan_first",
+            "print_run_id",
+            "serial",
+            unique=True,
+            sqlite_where=text("is_first"),
+            postgresql_where=text("is_first"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +58,7 @@ class HandoutScan(db.Model):
     serial: Mapped[int] = mapped_column(Integer)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    is_first: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CheckIn(db.Model):

@@ -67,6 +67,8 @@ class User(UserMixin, db.Model):
     # The private calendar feed URL is signed with this number; 0 means no feed, and
     # increasing it revokes the old address.
     calendar_feed_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped to revoke the user's read-only reporting API token (coverage JSON).
+    api_token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,7 +9,18 @@ from outreach_app.auth.models import ROLE_LABELS, Role
 from outreach_app.core.locale import current_language, html_lang
 
 # Pages of these blueprints belong under another blueprint's menu entry.
-NAV_PARENTS = {"events": "schedule.list_events", "event_reports": "schedule.list_events"}
+NAV_PARENTS = {
+    "events": "schedule.list_events",
+    "event_reports": "schedule.list_events",
+    "attendee_staff": "schedule.list_events",
+}
+# Pages that belong to an event although their blueprint has its own menu entry.
+NAV_ENDPOINT_PARENTS = {
+    "handouts.new_print_run": "schedule.list_events",
+    "handouts.preview_print_run": "schedule.list_events",
+    "handouts.download_print_run": "schedule.list_events",
+    "handouts.revoke_run": "schedule.list_events",
+}
 
 
 def nav_section(nav_endpoints: list[str]) -> str | None:
@@ -17,6 +28,8 @@ def nav_section(nav_endpoints: list[str]) -> str | None:
     endpoint = request.endpoint or ""
     if endpoint in nav_endpoints:
         return endpoint
+    if endpoint in NAV_ENDPOINT_PARENTS:
+        return NAV_ENDPOINT_PARENTS[endpoint]
     blueprint = request.blueprint or ""
     if blueprint in NAV_PARENTS:
         return NAV_PARENTS[blueprint]

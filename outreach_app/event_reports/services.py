@@ -10,6 +10,7 @@ from typing import BinaryIO
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from outreach_app.attendee.models import CheckIn
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
 from outreach_app.auth.scope import MAX_ID
@@ -253,10 +254,12 @@ def remove_photo(event: Event, actor: User, photo: EventPhoto) -> str:
 
 @dataclass(frozen=True)
 class AttendanceRow:
-    """One target group's head count in the report."""
+    """One target group's head count in the report, beside its QR check-ins."""
 
     group_name: str
     headcount: int
+    check_ins: int = 0
+    group_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,8 @@ class ReportPanel:
     may_add_photos: bool
     may_delete_photos: bool
     max_photos: int = MAX_PHOTOS_PER_EVENT
+    check_ins: int = 0  # QR check-ins from the handouts, every group and none
+    check_ins_not_said: int = 0  # of which the attendee named no group
 
     @property
     def has_report(self) -> bool:
@@ -302,14 +307,38 @@ def photo_thumbs(photos: list[EventPhoto]) -> list[PhotoThumb]:
 
 
 def report_panel(event: Event, user: User) -> ReportPanel:
-    """The report panel of ``event`` for ``user``: two queries, head counts and photos."""
+    """The report panel of ``event`` for ``user`` in two queries: staff head counts beside QR
+    check-ins by target group (one row per group), and photos."""
+    headcount = (
+        select(EventAttendance.headcount)
+        .where(
+            EventAttendance.event_id == event.id,
+            EventAttendance.target_group_id == TargetGroup.id,
+            EventAttendance.headcount > 0,
+        )
+        .scalar_subquery()
+    )
+    check_ins = (
+        select(func.count(CheckIn.id))
+        .where(CheckIn.event_id == event.id, CheckIn.target_group_id == TargetGroup.id)
+        .scalar_subquery()
+    )
+    not_said = (
+        select(func.count(CheckIn.id))
+        .where(CheckIn.event_id == event.id, CheckIn.target_group_id.is_(None))
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        select(TargetGroup, EventAttendance.headcount)
-        .join(EventAttendance, EventAttendance.target_group_id == TargetGroup.id)
-        .where(EventAttendance.event_id == event.id, EventAttendance.headcount > 0)
-        .order_by(TargetGroup.sort_order, TargetGroup.id)
+        select(TargetGroup, headcount, check_ins, not_said).order_by(
+            TargetGroup.sort_order, TargetGroup.id
+        )
     ).all()
-    attendance = [AttendanceRow(group.name, headcount) for group, headcount in rows]
+    attendance = [
+        AttendanceRow(group.name, n or 0, qr or 0, group.code)
+        for group, n, qr, _ in rows
+        if n or qr
+    ]
+    unnamed = rows[0][3] if rows else 0
     return ReportPanel(
         state=report_state(event, user),
         rows=attendance,
@@ -320,4 +349,6 @@ def report_panel(event: Event, user: User) -> ReportPanel:
         photos=photo_thumbs(event.photos),
         may_add_photos=may_add_photos(event, user),
         may_delete_photos=may_delete_photos(event, user),
+        check_ins=sum(row.check_ins for row in attendance) + unnamed,
+        check_ins_not_said=unnamed,
     )

@@ -103,6 +103,8 @@ class Event(db.Model):
         # The list's common filters: a branch's or region's events of one status, by date.
         Index("ix_event_branch_status_starts", "branch_id", "status", "starts_at"),
         Index("ix_event_region_status_starts", "region_id", "status", "starts_at"),
+        # A partner's last visit (coverage: partners not visited for months).
+        Index("ix_event_partner_status_starts", "partner_id", "status", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,6 +33,7 @@ from outreach_app.events.services import (
     update_event,
 )
 from outreach_app.extensions import db
+from outreach_app.handouts.routes import print_runs_panel
 from outreach_app.partners.services import branches_in_scope, regions_in_scope
 
 bp = Blueprint("events", __name__)
@@ -184,6 +185,7 @@ def event_detail(event_id: int):
         field_labels=FIELD_LABELS,
         status_labels=EVENT_STATUS_LABELS,
         show_branch=user.role is not Role.STAFF,
+        **print_runs_panel(event),
     )
 
 

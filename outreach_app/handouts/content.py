@@ -64,13 +64,16 @@ class QuizQuestion:
 
 # Shared lines -----------------------------------------------------------------------------------
 
-NEVER_ASK_ZH = "本行工作人员绝不会向您索要银行卡密码、短信验证码，也不会要求您转账汇款。"
-NEVER_ASK_EN = (
-    "Our staff will never ask for your card password or SMS verification code, "
-    "and will never ask you to transfer money."
+NEVER_ASK_ZH = (
+    "本行工作人员绝不会向您索要银行卡密码、短信验证码，不会打电话、发短信让您转账，"
+    "更没有所谓的“安全账户”。"
 )
-HOTLINE_ZH = "反诈专线 96110（劝阻、咨询、举报）；本行客服 {bank_hotline}"
-HOTLINE_EN = "Anti-fraud hotline 96110 (to stop a scam, ask or report); our bank: {bank_hotline}"
+NEVER_ASK_EN = (
+    "Our staff will never ask for your card password or SMS verification code, and will never "
+    'call or text you to transfer money. There is no such thing as a "safe account".'
+)
+HOTLINE_ZH = "全国反诈专线 96110（咨询、举报）；本行客服 {bank_hotline}"
+HOTLINE_EN = "National anti-fraud hotline 96110 (advice and reports); our bank: {bank_hotline}"
 
 #: For the attendee page, which people reach by scanning a code: do not tell them never to scan.
 QR_NOTE: dict[str, str] = {
@@ -228,6 +231,7 @@ _POLICE = _pair(
             "对方要您保密、不许告诉家人、独自去宾馆“配合调查”，一定是骗局。",
             "来电显示像官方号码也别信，号码可以伪造。挂断后拨打110核实。",
             "下载“国家反诈中心”App，开启来电和短信预警。",
+            "接到96110的来电请一定接听，这是反诈中心在提醒您。",
             "如果已经转了钱，立即拨打110报警，并联系银行。",
         ],
     },
@@ -248,6 +252,7 @@ _POLICE = _pair(
             "Hang up and call 110 to check.",
             "Install the National Anti-Fraud Center app (国家反诈中心) for warnings about "
             "scam calls and texts.",
+            "If 96110 calls you, answer it: the anti-fraud centre is calling to warn you.",
             "If you have already paid, call the police on 110 at once and contact your bank.",
         ],
     },
@@ -272,10 +277,11 @@ _CLICK_FARMING = _pair(
         ],
     },
     en={
-        "title": 'Paid "tasks" and click-farming refunds are scams',
-        "lead": '"Earn hundreds a day with a few taps." Click-farming refund scams are among '
-        "the most common fraud cases. You get small payouts first, then you are asked to pay in "
-        "larger sums, and you never see that money again.",
+        "title": 'Paid online "tasks" and fake orders are scams',
+        "lead": '"Earn hundreds a day with a few taps." Click-farming scams, which pay '
+        "commission for fake orders, likes or reviews, are among the most reported frauds. "
+        "You get small payouts first, then you are asked to pay in larger sums, and you never "
+        "see that money again.",
         "tips": [
             "Every click-farming offer is a scam, and faking orders or reviews is itself "
             "against the law. Stay away.",
@@ -326,8 +332,8 @@ _CAMPUS_LOAN = _pair(
             "Real grants and scholarships never charge a fee first. "
             "Check with your school's student financial aid office.",
             "Never rent out, lend or sell your bank card, phone SIM card or online accounts.",
-            "Receiving or moving money for others, or supplying cards and accounts, can be the "
-            "crime of assisting information-network crime.",
+            "Moving money for others, or supplying cards and accounts, can be a crime "
+            "(assisting criminal activities on information networks).",
             "Those who lend or sell cards may have their bank and phone cards suspended and "
             "face limits on banking later.",
             "Check your credit record yourself through official channels. If you need money, "
@@ -405,14 +411,14 @@ _RIGHTS = _pair(
         "infringed, complain to the bank first; if you are not satisfied with its answer, you "
         "can take it to the financial regulator.",
         "tips": [
-            "Safety of property: the bank must keep your deposits and funds safe.",
-            "Information: you may ask for the returns, risks and fees of a product to be "
-            "explained clearly.",
+            "Safety of your property: the bank must keep your deposits and funds safe.",
+            "The right to know: you may ask for the returns, risks and fees of a product to "
+            "be explained clearly.",
             "Free choice and fair dealing: you decide whether to buy. "
             "The bank may not force extra products on you.",
-            "Compensation and education: you may seek compensation by law if harmed, "
-            "and you have a right to financial education.",
-            "Respect and information security: your dignity and customs are respected and "
+            "Compensation and education: you may seek compensation by law if you are harmed, "
+            "and you have the right to financial education.",
+            "Respect and information security: your dignity and customs are respected, and "
             "your personal information is protected.",
             "Have a problem? Come to us first, at a branch or on our hotline. "
             "The bank must deal with it and reply promptly.",
@@ -439,7 +445,7 @@ _MOBILE_BANKING = _pair(
             "可以打开手机银行的“长辈版”或“关怀模式”，字更大，更好用。",
             "不和陌生人“共享屏幕”，不按陌生人的指挥操作手机。",
             "可以请网点工作人员帮您设置每天的转账限额，更安全。",
-            "只扫银行工作人员当面发给您的材料上的二维码。这个页面从不要钱、密码和验证码。",
+            "只扫银行工作人员当面发给您的材料上的二维码。扫码打开的页面从不要钱、密码和验证码。",
             "拿不准就先停下，问问子女，或到网点问工作人员。",
         ],
     },
@@ -459,7 +465,7 @@ _MOBILE_BANKING = _pair(
             "your phone.",
             "Ask branch staff to help you set a daily transfer limit for extra safety.",
             "Only scan codes on materials bank staff hand you in person. "
-            "This page never asks for money, passwords or codes.",
+            "The page such a code opens never asks for money, passwords or codes.",
             "Not sure? Stop, and ask your children or our branch staff.",
         ],
     },
@@ -851,8 +857,8 @@ QUIZ: tuple[QuizQuestion, ...] = (
                 "Refuse: renting out a bank card can be a crime",
                 "Lend it for just one month",
             ),
-            "Renting out or lending a bank card to move money can be the crime of assisting "
-            "information-network crime, and the card may be suspended.",
+            "Renting out or lending a bank card to move money can be a crime (assisting "
+            "criminal activities on information networks), and the card may be suspended.",
         ),
     ),
     *_quiz(

@@ -61,7 +61,7 @@ LANGUAGE_LABELS = {
 LAYOUT_LABELS = {
     PrintLayout.A4: _l("A4, one per page"),
     PrintLayout.A5X2: _l("A5, two per A4 sheet with cut marks"),
-    PrintLayout.LARGE: _l("A4 large print (seniors)"),
+    PrintLayout.LARGE: _l("A4 large print for seniors, two pages per copy (print double-sided)"),
 }
 
 

@@ -4,6 +4,16 @@ Everything a copy shares with the others (header, text, boxes, footer labels) is
 a PDF form XObject and reused on every page; per copy only the QR path, token, URL and serial are
 drawn. All user text is escaped before it reaches Paragraph markup (CVE-2023-33733 class bugs).
 
+Composition: the body type size is fitted to the text, within each layout's range, so short and
+long handouts both fill the page; what space is left widens the gaps between the tips (up to a
+limit) and then separates the tips from the warning box, which sits just above the footer.
+Large print never goes below its minimum size: it prints two pages per copy (front: title,
+lead, warning box, hotlines and the QR code; back: the tips), meant for double-sided printing.
+
+Chinese lines are broken with the usual rules (kinsoku): no line starts with a closing
+punctuation mark such as "，" or "”", none ends with an opening one, and Latin words and
+numbers such as "App" or "96110" are not split.
+
 Fonts: WenQuanYi Micro Hei (TrueType, subset and embedded) for everything; characters it lacks
 go to DejaVu Sans when that covers them (e.g. many emoji and symbols); characters neither covers
 (e.g. the rare CJK character U+20BB7) print as a visible "□" rather than an invisible box.
@@ -14,7 +24,7 @@ from __future__ import annotations
 import io
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -29,7 +39,13 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Frame, KeepInFrame, Paragraph
+from reportlab.platypus import Flowable, Frame, KeepInFrame, Paragraph
+from reportlab.platypus.paragraph import (
+    ParaLines,
+    _handleBulletWidth,
+    cjkU,
+    makeCJKParaLine,
+)
 
 from outreach_app.handouts.qr import draw_qr
 from outreach_app.handouts.tokens import format_for_print, make_token
@@ -54,6 +70,13 @@ FALLBACK_FONT_CANDIDATES = (
 )
 
 LAYOUTS = ("a4", "a5x2", "large")
+
+# Line-breaking rules for Chinese text: what may not start or end a line.
+CANNOT_START_LINE = frozenset("，。、；：？！）》」』】〕〉〗”’…—·～%,.;:?!)]}")
+CANNOT_END_LINE = frozenset("（《「『【〔〈〖“‘([{")
+MIN_LAST_LINE = 3  # characters: no paragraph ends with a line of one or two
+BACK_BAND_FACTOR = 0.6  # the band of a back page is this much as tall as the front's
+TITLE_MIN_SCALE = 0.8  # a title this much smaller fits one line: set it so
 
 
 @dataclass(frozen=True)
@@ -86,7 +109,12 @@ class CopyCode:
 
 @dataclass(frozen=True)
 class Layout:
-    """Geometry and type sizes of one copy of a handout, in points."""
+    """Geometry and type sizes of one copy of a handout, in points.
+
+    ``body_size`` is the smallest body size the layout prints (text that needs less space gets
+    up to ``max_body_size``); ``leading`` is the line spacing as a multiple of the type size;
+    ``qr_size`` is the printed width of the QR code including its quiet zone.
+    """
 
     name: str
     page_size: tuple[float, float]
@@ -101,50 +129,97 @@ class Layout:
     leading: float
     qr_size: float
     gap: float = field(default=10.0)
+    max_body_size: float = field(default=0.0)
+    pages_per_copy: int = field(default=1)
+
+    @property
+    def body_sizes(self) -> list[float]:
+        """The body sizes to try, largest first, in half-point steps."""
+        top = max(self.max_body_size, self.body_size)
+        steps = round((top - self.body_size) * 2)
+        return [top - step / 2 for step in range(steps + 1)]
 
 
 LAYOUT_SPECS: dict[str, Layout] = {
-    "a4": Layout("a4", A4, A4, 1, 20 * mm, 22 * mm, 17, 26, 12, 9, 1.45, 34 * mm),
+    "a4": Layout(
+        "a4",
+        A4,
+        A4,
+        1,
+        margin=19 * mm,
+        header_height=22 * mm,
+        bank_size=18,
+        title_size=28,
+        body_size=11,
+        small_size=9,
+        leading=1.5,
+        qr_size=34 * mm,
+        gap=10.0,
+        max_body_size=14,
+    ),
     "a5x2": Layout(
         "a5x2",
         landscape(A4),
         (A4[1] / 2, A4[0]),
         2,
-        13 * mm,
-        17 * mm,
-        13,
-        18,
-        9,
-        7,
-        1.4,
-        27 * mm,
-        gap=6.0,
+        margin=12 * mm,
+        header_height=16 * mm,
+        bank_size=13,
+        title_size=19,
+        body_size=8.5,
+        small_size=7,
+        leading=1.45,
+        qr_size=27 * mm,
+        gap=6.5,
+        max_body_size=10.5,
     ),
-    "large": Layout("large", A4, A4, 1, 16 * mm, 20 * mm, 20, 30, 18, 13, 1.35, 36 * mm),
+    "large": Layout(
+        "large",
+        A4,
+        A4,
+        1,
+        margin=16 * mm,
+        header_height=21 * mm,
+        bank_size=20,
+        title_size=32,
+        body_size=18,
+        small_size=13,
+        leading=1.4,
+        qr_size=38 * mm,
+        gap=11.0,
+        max_body_size=22,
+        pages_per_copy=2,
+    ),
 }
 
 LABELS = {
     "zh_CN": {
-        "tips": "防骗要点",
+        "tagline": "金融知识宣传",
+        "tips": "请您记住",
         "never": "我们绝不会向您索要",
         "hotline": "求助热线",
         "event": "活动",
         "partner": "合作机构",
         "date": "日期",
         "printed": "印制：{who}，{when}",
-        "scan": "扫码查看全文、签到与答题",
+        "scan": "扫码查看全文、\n签到与答题",
         "serial": "编号",
+        "turn": "更多要点见背面",
+        "page": "第 {n} 页，共 {total} 页",
     },
     "en": {
-        "tips": "Stay safe",
+        "tagline": "Financial education",
+        "tips": "Remember",
         "never": "We will never ask you for",
         "hotline": "Hotlines",
         "event": "Event",
         "partner": "Partner",
         "date": "Date",
         "printed": "Printed for {who} on {when}",
-        "scan": "Scan for the full text, check-in and quiz",
+        "scan": "Scan for the full text,\ncheck-in and quiz",
         "serial": "No.",
+        "turn": "More on the back",
+        "page": "Page {n} of {total}",
     },
 }
 
@@ -218,67 +293,369 @@ def _plain(text: str) -> str:
     )
 
 
-def _styles(layout: Layout) -> dict[str, ParagraphStyle]:
-    """Return the paragraph styles of a layout."""
-    body = ParagraphStyle(
+# Line breaking -----------------------------------------------------------------------------------
+
+
+def _is_word_char(ch: str) -> bool:
+    """True for letters and digits of alphabetic scripts, which must stay together in a word."""
+    return ord(ch) < 0x2E80 and ch.isalnum()
+
+
+def _may_break_before(units: list[str], index: int) -> bool:
+    """True when a line may start at ``units[index]`` (the character before it ends the last)."""
+    here, before = units[index], units[index - 1]
+    if here in CANNOT_START_LINE or before in CANNOT_END_LINE:
+        return False
+    return not (_is_word_char(here) and _is_word_char(before))
+
+
+def _avoid_short_last_line(units: list[str], start: int, end: int) -> int:
+    """Move a break back so the paragraph's last line carries at least three characters."""
+    tail = units[end:]
+    if not 0 < len(tail) < MIN_LAST_LINE or any(not u for u in tail):
+        return end
+    candidate = end - (MIN_LAST_LINE - len(tail))
+    while candidate > start + MIN_LAST_LINE and not _may_break_before(units, candidate):
+        candidate -= 1
+    return candidate if candidate > start + MIN_LAST_LINE else end
+
+
+def kinsoku_lines(frags: list, max_widths: list[float], calc_bounds: bool) -> ParaLines:
+    """Break paragraph fragments into lines by character, following the kinsoku rules.
+
+    Like reportlab's ``cjkFragSplit`` (which lets "，" or "”" start a line), but a break that
+    would put a closing mark at the start of a line or an opening mark at its end, or split a
+    Latin word or a number, moves back to the nearest allowed place on the same line.
+    """
+    units: list[cjkU] = []
+    for frag in frags:
+        text = frag.text.decode("utf8") if isinstance(frag.text, bytes) else frag.text
+        if text:
+            units.extend(cjkU(ch, frag, "utf8") for ch in text)
+        else:
+            units.append(cjkU(text, frag, "utf8"))
+    lines = []
+    start = index = 0
+    used = 0.0
+    count = len(units)
+
+    def max_width() -> float:
+        return max_widths[min(len(lines), len(max_widths) - 1)]
+
+    def close(end: int, line_break: bool) -> None:
+        width = sum(u.width for u in units[start:end])
+        lines.append(
+            makeCJKParaLine(
+                units[start:end], max_width(), width, max_width() - width, line_break, calc_bounds
+            )
+        )
+
+    while index < count:
+        unit = units[index]
+        if hasattr(unit.frag, "lineBreak"):
+            close(index + 1, True)
+            index += 1
+            start, used = index, 0.0
+            continue
+        if used + unit.width > max_width() + rl_config._FUZZ and index > start:
+            end = index
+            while end > start + 1 and not _may_break_before(units, end):
+                end -= 1
+            if end == start + 1 and not _may_break_before(units, end):
+                end = index  # nowhere better on this line: break where it overflows
+            end = _avoid_short_last_line(units, start, end)
+            close(end, False)
+            while end < count and units[end] == " ":
+                end += 1  # a space that ends a line is not carried to the next
+            index = start = end
+            used = 0.0
+            continue
+        used += unit.width
+        index += 1
+    if start < count:
+        close(count, False)
+    return ParaLines(kind=1, lines=lines)
+
+
+class HandoutParagraph(Paragraph):
+    """A Paragraph whose CJK line breaking follows the kinsoku rules (see ``kinsoku_lines``)."""
+
+    def breakLinesCJK(self, maxWidths):  # noqa: N802, N803 - reportlab's names
+        """Break the paragraph into lines for ``wordWrap="CJK"`` styles."""
+        if not isinstance(maxWidths, list | tuple):
+            maxWidths = [maxWidths]
+        self.height = 0
+        _handleBulletWidth(self.bulletText, self.style, maxWidths)
+        if hasattr(self, "blPara") and getattr(self, "_splitpara", 0):
+            return self.blPara
+        auto_leading = getattr(self, "autoLeading", getattr(self.style, "autoLeading", ""))
+        return kinsoku_lines(self.frags, list(maxWidths), auto_leading not in ("", "off"))
+
+
+# Styles and blocks -------------------------------------------------------------------------------
+
+
+def _base_style(page: HandoutPage, size: float, leading: float) -> ParagraphStyle:
+    """The body style at ``size``: CJK line breaking for Chinese, word wrapping for English."""
+    return ParagraphStyle(
         "body",
         fontName=FONT_NAME,
-        fontSize=layout.body_size,
-        leading=layout.body_size * layout.leading,
+        fontSize=size,
+        leading=size * leading,
         textColor=INK,
         alignment=TA_LEFT,
-        wordWrap="CJK",
+        wordWrap="CJK" if page.language.startswith("zh") else None,
+        splitLongWords=1,
     )
-    return {
-        "title": ParagraphStyle(
-            "title",
+
+
+@dataclass
+class Block:
+    """A vertical stack of flowables with the gap to leave before each one."""
+
+    items: list[tuple[float, Flowable]] = field(default_factory=list)
+
+    def add(self, gap_before: float, flowable: Flowable) -> None:
+        """Append ``flowable``, ``gap_before`` points below the previous one."""
+        self.items.append((gap_before if self.items else 0.0, flowable))
+
+    def height(self, width: float) -> float:
+        """The height of the stack when wrapped to ``width``."""
+        return sum(gap + flowable.wrap(width, 10_000)[1] for gap, flowable in self.items)
+
+    def draw(self, canvas: Canvas, x: float, top: float, width: float, stretch: float = 0) -> float:
+        """Draw from ``top`` down, adding ``stretch`` to every gap; return the bottom y."""
+        y = top
+        for gap, flowable in self.items:
+            _, height = flowable.wrap(width, 10_000)
+            y -= (gap + stretch if gap else 0.0) + height
+            flowable.drawOn(canvas, x, y)
+        return y
+
+    def gaps(self) -> int:
+        """How many gaps can stretch."""
+        return sum(1 for gap, _ in self.items if gap)
+
+
+class WarningBox(Flowable):
+    """The "we will never ask you for" box: tinted, framed, a red label above the text."""
+
+    def __init__(self, label: Paragraph, text: Paragraph, padding: float) -> None:
+        super().__init__()
+        self.label, self.text, self.padding = label, text, padding
+        self._sizes = (0.0, 0.0)
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 - reportlab's names
+        """Size the box for ``availWidth``."""
+        inner = availWidth - 2 * self.padding
+        _, label_h = self.label.wrap(inner, availHeight)
+        _, text_h = self.text.wrap(inner, availHeight)
+        self._sizes = (label_h, text_h)
+        self.width = availWidth
+        self.height = label_h + text_h + 2 * self.padding + self.padding * 0.25
+        return self.width, self.height
+
+    def draw(self) -> None:
+        """Draw the box and its text."""
+        canvas, p = self.canv, self.padding
+        _, text_h = self._sizes
+        canvas.saveState()
+        canvas.setFillColor(BRAND_TINT)
+        canvas.setStrokeColor(BRAND)
+        canvas.setLineWidth(1.2)
+        canvas.roundRect(0, 0, self.width, self.height, min(6, p), stroke=1, fill=1)
+        canvas.setFillColor(BRAND)
+        canvas.rect(0.6, p * 0.9, 3.2, self.height - 1.8 * p, stroke=0, fill=1)
+        canvas.restoreState()
+        self.text.drawOn(canvas, p, p)
+        self.label.drawOn(canvas, p, p + text_h + p * 0.25)
+
+
+def _title(page: HandoutPage, layout: Layout, width: float) -> Paragraph:
+    """The title in brand colour; a title a little too long for one line is set smaller."""
+    size = layout.title_size
+    one_line = pdfmetrics.stringWidth(_plain(page.title), FONT_NAME, size)
+    if width < one_line <= width / TITLE_MIN_SCALE:
+        size *= width / one_line * 0.99
+    style = ParagraphStyle("title", parent=_base_style(page, size, 1.22), textColor=BRAND)
+    return HandoutParagraph(markup(page.title), style)
+
+
+def _tips_block(page: HandoutPage, layout: Layout, size: float, heading_size: float) -> Block:
+    """The "stay safe" heading and the numbered tips."""
+    labels = LABELS.get(page.language, LABELS["en"])
+    body = _base_style(page, size, layout.leading)
+    heading = ParagraphStyle(
+        "heading", parent=body, fontSize=heading_size, leading=heading_size * 1.3, textColor=BRAND
+    )
+    tip = ParagraphStyle(
+        "tip",
+        parent=body,
+        leftIndent=size * 1.9,
+        bulletIndent=0,
+        bulletFontName=FONT_NAME,
+        bulletFontSize=size,
+        bulletColor=BRAND,
+    )
+    block = Block()
+    if page.tips:
+        block.add(0, HandoutParagraph(markup(labels["tips"]), heading))
+        for number, text in enumerate(page.tips, start=1):
+            gap = size * 0.35 if number == 1 else size * 0.45
+            block.add(gap, HandoutParagraph(markup(text), tip, bulletText=f"{number}."))
+    return block
+
+
+def _notice_block(page: HandoutPage, layout: Layout, size: float) -> Block:
+    """The warning box and the hotline line."""
+    labels = LABELS.get(page.language, LABELS["en"])
+    body = _base_style(page, size, layout.leading)
+    block = Block()
+    if page.never_ask:
+        label = ParagraphStyle(
+            "never-label",
             parent=body,
-            fontSize=layout.title_size,
-            leading=layout.title_size * 1.25,
+            fontSize=size * 1.15,
+            leading=size * 1.15 * 1.3,
             textColor=BRAND,
-            spaceAfter=layout.body_size * 0.6,
-        ),
-        "lead": ParagraphStyle(
-            "lead", parent=body, textColor=MUTED, spaceAfter=layout.body_size * 0.9
-        ),
-        "heading": ParagraphStyle(
-            "heading",
-            parent=body,
-            fontSize=layout.body_size * 1.25,
-            leading=layout.body_size * 1.25 * 1.3,
-            textColor=BRAND,
-            spaceAfter=layout.body_size * 0.3,
-        ),
-        "tip": ParagraphStyle(
-            "tip",
-            parent=body,
-            leftIndent=layout.body_size * 1.8,
-            bulletIndent=0,
-            bulletFontName=FONT_NAME,
-            bulletFontSize=layout.body_size,
-            bulletColor=BRAND,
-            spaceAfter=layout.body_size * 0.35,
-        ),
-        "never": ParagraphStyle(
-            "never",
-            parent=body,
-            backColor=BRAND_TINT,
-            borderColor=BRAND,
-            borderWidth=1.2,
-            borderPadding=(layout.body_size * 0.7,) * 4,
-            borderRadius=4,
-            spaceBefore=layout.body_size * 1.2,
-            spaceAfter=layout.body_size * 1.4,
-            leftIndent=layout.body_size * 0.7,
-            rightIndent=layout.body_size * 0.7,
-        ),
-        "hotline": ParagraphStyle(
-            "hotline",
-            parent=body,
-            fontSize=layout.body_size * 1.1,
-            leading=layout.body_size * 1.1 * layout.leading,
-        ),
-    }
+        )
+        block.add(
+            0,
+            WarningBox(
+                HandoutParagraph(markup(labels["never"]), label),
+                HandoutParagraph(markup(page.never_ask), body),
+                padding=size * 0.8,
+            ),
+        )
+    if page.hotline_note:
+        hotline = ParagraphStyle(
+            "hotline", parent=body, fontSize=size * 1.1, leading=size * 1.1 * layout.leading
+        )
+        block.add(
+            size * 0.9,
+            HandoutParagraph(
+                f'<font color="#9b1c1c">{markup(labels["hotline"])}</font>  '
+                f"{markup(page.hotline_note)}",
+                hotline,
+            ),
+        )
+    return block
+
+
+@dataclass
+class Composition:
+    """The fitted text of one page: blocks, body size and the space left to share out."""
+
+    size: float
+    top: Block
+    bottom: Block
+    spare: float
+    scale: float = 1.0
+
+
+def _compose(
+    sizes: list[float],
+    build: Callable[[float], tuple[Block, Block]],
+    width: float,
+    height: float,
+    min_gap: Callable[[float], float],
+) -> Composition:
+    """Return the largest body size at which both blocks fit ``height`` with ``min_gap``."""
+    for size in sizes:
+        top, bottom = build(size)
+        spare = height - top.height(width) - bottom.height(width) - min_gap(size)
+        if spare >= 0:
+            return Composition(size, top, bottom, spare)
+    # Even the smallest size overflows (over-long text): shrink the whole page to fit.
+    size = sizes[-1]
+    top, bottom = build(size)
+
+    def needed(scale: float) -> float:
+        # Scaled down, the text is set in a wider frame, so it rewraps into fewer lines.
+        wide = width / scale
+        return top.height(wide) + bottom.height(wide) + min_gap(size)
+
+    fits, overflows = height / needed(1.0), 1.0
+    for _ in range(10):
+        middle = (fits + overflows) / 2
+        if needed(middle) * middle <= height:
+            fits = middle
+        else:
+            overflows = middle
+    return Composition(size, top, bottom, 0.0, scale=fits)
+
+
+def body_size_for(page: HandoutPage, layout: str) -> float:
+    """The body type size ``page`` prints at in ``layout`` (after any shrinking to fit)."""
+    register_fonts()
+    spec = LAYOUT_SPECS[layout]
+    return min(c.size * c.scale for c in _page_compositions(page, spec))
+
+
+def _page_compositions(page: HandoutPage, layout: Layout) -> list[Composition]:
+    """The fitted text of each page of one copy."""
+    text_width = layout.copy_size[0] - 2 * layout.margin
+    content_top, content_bottom = _text_area(layout, front=True)
+
+    if layout.pages_per_copy == 1:
+
+        def build(size: float) -> tuple[Block, Block]:
+            top = Block()
+            top.add(0, _title(page, layout, text_width))
+            if page.lead:
+                lead = ParagraphStyle(
+                    "lead", parent=_base_style(page, size, layout.leading), textColor=MUTED
+                )
+                top.add(size * 0.6, HandoutParagraph(markup(page.lead), lead))
+            tips = _tips_block(page, layout, size, size * 1.25)
+            for index, (gap, flowable) in enumerate(tips.items):
+                top.add(size * 1.1 if index == 0 else gap, flowable)
+            return top, _notice_block(page, layout, size)
+
+        available = content_top - content_bottom
+        return [_compose(layout.body_sizes, build, text_width, available, lambda s: s * 1.6)]
+
+    # Two pages: the front carries the title, lead, warning box, hotlines and the code.
+    def build_front(size: float) -> tuple[Block, Block]:
+        top = Block()
+        top.add(0, _title(page, layout, text_width))
+        if page.lead:
+            top.add(size * 0.7, HandoutParagraph(markup(page.lead), _base_style(page, size, 1.45)))
+        if page.tips:
+            labels = LABELS.get(page.language, LABELS["en"])
+            turn = ParagraphStyle(
+                "turn", parent=_base_style(page, size * 0.85, 1.3), textColor=BRAND
+            )
+            top.add(size * 0.8, HandoutParagraph(markup(labels["turn"]) + " \u2192", turn))
+        return top, _notice_block(page, layout, size)
+
+    def build_back(size: float) -> tuple[Block, Block]:
+        return _tips_block(page, layout, size, size * 1.3), Block()
+
+    front = _compose(
+        layout.body_sizes,
+        build_front,
+        text_width,
+        content_top - content_bottom,
+        lambda s: s * 1.6,
+    )
+    back_top, back_bottom = _text_area(layout, front=False)
+    back = _compose(layout.body_sizes, build_back, text_width, back_top - back_bottom, lambda s: 0)
+    return [front, back]
+
+
+# Drawing ----------------------------------------------------------------------------------------
+
+
+def _text_area(layout: Layout, front: bool) -> tuple[float, float]:
+    """The top and bottom y of the text between the band and the footer of a copy's front
+    page (with the code) or back page (large print)."""
+    height, m = layout.copy_size[1], layout.margin
+    if front:
+        top = height - m - layout.header_height - layout.gap * 1.8
+        return top, m + _footer_height(layout) + layout.gap * 1.6
+    top = height - m - layout.header_height * BACK_BAND_FACTOR - layout.gap * 2
+    return top, m + layout.small_size * 2.5
 
 
 def _footer_height(layout: Layout) -> float:
@@ -286,73 +663,90 @@ def _footer_height(layout: Layout) -> float:
     return layout.qr_size + layout.small_size * 3.2 + layout.gap
 
 
-def _draw_static(canvas: Canvas, page: HandoutPage, layout: Layout) -> None:
-    """Draw the parts every copy shares, in copy coordinates (origin at its lower left)."""
+def _fitted_font_size(text: str, size: float, max_width: float) -> float:
+    """``size``, reduced if need be so that ``text`` fits on one line of ``max_width``."""
+    width = pdfmetrics.stringWidth(text, FONT_NAME, size)
+    return size if width <= max_width else size * max_width / width
+
+
+def _draw_band(
+    canvas: Canvas, page: HandoutPage, layout: Layout, height_factor: float = 1.0
+) -> float:
+    """Draw the brand band with bank, branch and tagline; return the y of its bottom edge."""
     width, height = layout.copy_size
     m = layout.margin
     labels = LABELS.get(page.language, LABELS["en"])
-    styles = _styles(layout)
-
-    # Header band: bank and branch.
-    band_y = height - m - layout.header_height
+    band_h = layout.header_height * height_factor
+    band_y = height - m - band_h
     canvas.setFillColor(BRAND)
-    canvas.roundRect(m, band_y, width - 2 * m, layout.header_height, 6, stroke=0, fill=1)
+    canvas.roundRect(m, band_y, width - 2 * m, band_h, 6, stroke=0, fill=1)
     canvas.setFillColor(white)
-    text_y = band_y + layout.header_height / 2
-    canvas.setFont(FONT_NAME, layout.bank_size)
-    canvas.drawString(m + layout.gap * 1.4, text_y - layout.bank_size * 0.1, _plain(page.bank_name))
-    canvas.setFont(FONT_NAME, layout.small_size * 1.1)
-    canvas.drawString(
-        m + layout.gap * 1.4, text_y - layout.bank_size * 0.95, _plain(page.branch_name)
-    )
+    inset = layout.gap * 1.4
+    tagline = _plain(labels["tagline"])
+    tag_size = layout.small_size * 1.05
+    tag_w = pdfmetrics.stringWidth(tagline, FONT_NAME, tag_size)
+    name_room = width - 2 * m - 2 * inset - tag_w - layout.gap * 2
+    bank = _plain(page.bank_name)
+    if height_factor < 1:
+        # The slim band of a back page: bank name only, centred vertically.
+        size = _fitted_font_size(bank, layout.bank_size * 0.8, name_room)
+        canvas.setFont(FONT_NAME, size)
+        canvas.drawString(m + inset, band_y + band_h / 2 - size * 0.35, bank)
+    else:
+        size = _fitted_font_size(bank, layout.bank_size, name_room)
+        canvas.setFont(FONT_NAME, size)
+        mid = band_y + band_h / 2
+        canvas.drawString(m + inset, mid + layout.bank_size * 0.02, bank)
+        branch = _plain(page.branch_name)
+        small = _fitted_font_size(branch, layout.small_size * 1.15, name_room)
+        canvas.setFont(FONT_NAME, small)
+        canvas.drawString(m + inset, mid - layout.bank_size * 0.85, branch)
+    canvas.setFont(FONT_NAME, tag_size)
+    canvas.drawRightString(width - m - inset, band_y + band_h / 2 - tag_size * 0.35, tagline)
+    return band_y
 
-    # Body text in a frame between header and footer.
+
+def _draw_composition(
+    canvas: Canvas, comp: Composition, layout: Layout, top: float, bottom: float
+) -> None:
+    """Draw a fitted page: the top block from ``top`` down, the bottom block ending at
+    ``bottom``; spare space first widens the gaps of the top block, then separates the two."""
+    width = layout.copy_size[0] - 2 * layout.margin
+    x = layout.margin
+    canvas.saveState()
+    if comp.scale < 1:
+        canvas.translate(x, top)
+        canvas.scale(comp.scale, comp.scale)
+        canvas.translate(-x, -top)
+        width /= comp.scale
+        bottom = top - (top - bottom) / comp.scale
+    stretch = 0.0
+    if comp.top.gaps():
+        stretch = min(comp.spare * 0.5 / comp.top.gaps(), comp.size * 0.55)
+    comp.top.draw(canvas, x, top, width, stretch)
+    bottom_h = comp.bottom.height(width)
+    comp.bottom.draw(canvas, x, bottom + bottom_h, width)
+    canvas.restoreState()
+
+
+def _draw_footer(canvas: Canvas, page: HandoutPage, layout: Layout) -> None:
+    """Draw the footer every copy shares: a rule, event details and the caption of the code."""
+    width, _ = layout.copy_size
+    m = layout.margin
+    labels = LABELS.get(page.language, LABELS["en"])
     footer_top = m + _footer_height(layout)
-    frame_top = band_y - layout.gap * 1.5
-    story = [Paragraph(markup(page.title), styles["title"])]
-    if page.lead:
-        story.append(Paragraph(markup(page.lead), styles["lead"]))
-    if page.tips:
-        story.append(Paragraph(markup(labels["tips"]), styles["heading"]))
-        for number, tip in enumerate(page.tips, start=1):
-            story.append(Paragraph(markup(tip), styles["tip"], bulletText=f"{number}."))
-    # The warning box and hotlines sit just above the footer, where the eye lands last.
-    bottom: list[Paragraph] = []
-    if page.never_ask:
-        bottom.append(
-            Paragraph(
-                f'<font color="#9b1c1c" size="{layout.body_size * 1.15:.1f}">'
-                f"{markup(labels['never'])}</font><br/>{markup(page.never_ask)}",
-                styles["never"],
-            )
-        )
-    if page.hotline_note:
-        bottom.append(
-            Paragraph(
-                f'<font color="#9b1c1c">{markup(labels["hotline"])}</font>  '
-                f"{markup(page.hotline_note)}",
-                styles["hotline"],
-            )
-        )
-    text_width = width - 2 * m - 4
-    text_bottom = footer_top + layout.gap * 1.5
-    available = frame_top - text_bottom
-    # Over-long user text shrinks to fit rather than spilling onto the footer.
-    bottom_block = KeepInFrame(text_width, available * 0.45, bottom, mode="shrink")
-    _, bottom_height = bottom_block.wrapOn(canvas, text_width, available * 0.45)
-    bottom_block.drawOn(canvas, m + 2, text_bottom)
-    top_height = available - bottom_height - layout.body_size * 1.5
-    top_block = KeepInFrame(text_width, top_height, story, mode="shrink")
-    _, used = top_block.wrapOn(canvas, text_width, top_height)
-    top_block.drawOn(canvas, m + 2, frame_top - used)
-
-    # Footer: a rule, event details on the left, QR code on the right (drawn per copy).
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.8)
     canvas.line(m, footer_top, width - m, footer_top)
     qr_x = width - m - layout.qr_size
     qr_top = footer_top - layout.gap * 0.6
-    info_width = qr_x - m - layout.gap
+    caption_size = layout.small_size * 1.2
+    caption_lines = [_plain(line) for line in labels["scan"].split("\n")]
+    caption_w = min(
+        max(pdfmetrics.stringWidth(line, FONT_NAME, caption_size) for line in caption_lines) + 2,
+        (qr_x - m) * 0.45,
+    )
+    info_width = qr_x - m - caption_w - layout.gap * 1.5
     details = [
         (labels["event"], page.event_title),
         (labels["partner"], page.partner_name),
@@ -360,40 +754,81 @@ def _draw_static(canvas: Canvas, page: HandoutPage, layout: Layout) -> None:
     ]
     info_style = ParagraphStyle(
         "info",
-        fontName=FONT_NAME,
-        fontSize=layout.small_size * 1.15,
-        leading=layout.small_size * 1.15 * 1.35,
-        textColor=INK,
-        wordWrap="CJK",
+        parent=_base_style(page, layout.small_size * 1.15, 1.35),
         spaceAfter=layout.small_size * 0.3,
     )
-    info = [
-        Paragraph(f'<font color="#9b1c1c">{markup(label)}</font>  {markup(value)}', info_style)
+    info: list[Flowable] = [
+        HandoutParagraph(
+            f'<font color="#9b1c1c">{markup(label)}</font>  {markup(value)}', info_style
+        )
         for label, value in details
         if value
     ]
     printed = labels["printed"].format(who=page.printed_for, when=page.printed_on)
-    info.append(Paragraph(markup(printed), ParagraphStyle("p", parent=info_style, textColor=MUTED)))
+    info.append(
+        HandoutParagraph(markup(printed), ParagraphStyle("p", parent=info_style, textColor=MUTED))
+    )
+    # Event details beside the code, clear of the token and URL printed under it.
+    info_bottom = qr_top - layout.qr_size + layout.small_size * 0.4
     info_frame = Frame(
         m,
-        m + layout.small_size * 2.2,
+        info_bottom,
         info_width,
-        qr_top - m - layout.small_size * 2.2,
-        leftPadding=2,
+        qr_top - info_bottom,
+        leftPadding=0,
         rightPadding=0,
         topPadding=2,
         bottomPadding=0,
     )
-    info_frame.addFromList(
-        [KeepInFrame(info_width - 2, info_frame._aH, info, mode="shrink")], canvas
-    )  # noqa: SLF001
-    canvas.setFillColor(BRAND)
-    canvas.setFont(FONT_NAME, layout.small_size)
-    canvas.drawRightString(
-        qr_x - layout.gap * 0.5,
-        qr_top - layout.qr_size / 2 - layout.small_size * 0.2,
-        _plain(labels["scan"]),
+    info_frame.addFromList([KeepInFrame(info_width, info_frame._aH, info, mode="shrink")], canvas)
+
+    # The caption beside the code, with an arrow pointing at it.
+    caption_style = ParagraphStyle(
+        "scan",
+        parent=_base_style(page, caption_size, 1.3),
+        textColor=BRAND,
+        alignment=2,  # right
     )
+    caption = HandoutParagraph(markup(labels["scan"]), caption_style)
+    arrow = layout.small_size * 0.7
+    cap_right = qr_x - arrow * 1.6
+    _, cap_h = caption.wrap(caption_w, layout.qr_size)
+    mid = qr_top - layout.qr_size / 2
+    caption.drawOn(canvas, cap_right - caption_w, mid - cap_h / 2)
+    canvas.setFillColor(BRAND)
+    path = canvas.beginPath()
+    path.moveTo(cap_right + arrow * 0.3, mid + arrow * 0.55)
+    path.lineTo(cap_right + arrow * 1.2, mid)
+    path.lineTo(cap_right + arrow * 0.3, mid - arrow * 0.55)
+    path.close()
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+def _draw_front(canvas: Canvas, page: HandoutPage, layout: Layout, comp: Composition) -> None:
+    """Draw the shared part of a copy's first (or only) page, in copy coordinates."""
+    _draw_band(canvas, page, layout)
+    _draw_composition(canvas, comp, layout, *_text_area(layout, front=True))
+    _draw_footer(canvas, page, layout)
+
+
+def _draw_back(canvas: Canvas, page: HandoutPage, layout: Layout, comp: Composition) -> None:
+    """Draw the shared part of a copy's second page (large print): the tips."""
+    width, _ = layout.copy_size
+    m = layout.margin
+    _draw_band(canvas, page, layout, height_factor=BACK_BAND_FACTOR)
+    _draw_composition(canvas, comp, layout, *_text_area(layout, front=False))
+    labels = LABELS.get(page.language, LABELS["en"])
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.8)
+    canvas.line(m, m + layout.small_size * 1.8, width - m, m + layout.small_size * 1.8)
+    # The title, right-aligned, so that a loose back page still says what it belongs to.
+    canvas.setFillColor(MUTED)
+    title = _plain(page.title)
+    serial_note = f"{labels['serial']} 00000  ·  " + labels["page"].format(n=2, total=2)
+    used = pdfmetrics.stringWidth(_plain(serial_note), FONT_NAME, layout.small_size)
+    room = width - 2 * m - used - layout.gap * 2
+    canvas.setFont(FONT_NAME, _fitted_font_size(title, layout.small_size, room))
+    canvas.drawRightString(width - m, m, title)
 
 
 def _draw_copy(canvas: Canvas, code: CopyCode, layout: Layout, language: str) -> None:
@@ -404,7 +839,6 @@ def _draw_copy(canvas: Canvas, code: CopyCode, layout: Layout, language: str) ->
     qr_x = width - m - layout.qr_size
     qr_y = footer_top - layout.gap * 0.6 - layout.qr_size
     draw_qr(canvas, code.url, qr_x, qr_y, layout.qr_size)
-    labels = LABELS.get(language, LABELS["en"])
     canvas.setFillColor(INK)
     canvas.setFont(FONT_NAME, layout.small_size * 1.1)
     right = width - m
@@ -412,9 +846,28 @@ def _draw_copy(canvas: Canvas, code: CopyCode, layout: Layout, language: str) ->
     canvas.setFillColor(MUTED)
     canvas.setFont(FONT_NAME, max(layout.small_size * 0.85, 7))
     canvas.drawRightString(right, qr_y - layout.small_size * 2.1, _plain(code.url))
+    _draw_serial(canvas, code, layout, language)
+
+
+def _draw_serial(canvas: Canvas, code: CopyCode, layout: Layout, language: str) -> None:
+    """Draw the copy's serial number in the lower left corner."""
+    labels = LABELS.get(language, LABELS["en"])
     canvas.setFillColor(BRAND)
     canvas.setFont(FONT_NAME, layout.small_size * 1.1)
-    canvas.drawString(m + 2, m, f"{_plain(labels['serial'])} {code.serial:05d}")
+    text = f"{_plain(labels['serial'])} {code.serial:05d}"
+    if layout.pages_per_copy > 1:
+        text += "  ·  " + _plain(labels["page"].format(n=1, total=layout.pages_per_copy))
+    canvas.drawString(layout.margin, layout.margin, text)
+
+
+def _draw_back_serial(canvas: Canvas, code: CopyCode, layout: Layout, language: str) -> None:
+    """Draw the serial and page number on a copy's second page."""
+    labels = LABELS.get(language, LABELS["en"])
+    canvas.setFillColor(BRAND)
+    canvas.setFont(FONT_NAME, layout.small_size)
+    text = f"{_plain(labels['serial'])} {code.serial:05d}  ·  "
+    text += _plain(labels["page"].format(n=2, total=layout.pages_per_copy))
+    canvas.drawString(layout.margin, layout.margin, text)
 
 
 def _draw_cut_marks(canvas: Canvas, layout: Layout) -> None:
@@ -447,7 +900,11 @@ def _chunks(codes: Iterable[CopyCode], size: int) -> Iterator[list[CopyCode]]:
 def render_handouts(
     stream: BinaryIO, page: HandoutPage, codes: Iterable[CopyCode], layout: str = "a4"
 ) -> int:
-    """Write a PDF with one copy per code to `stream` in the given layout; return the page count."""
+    """Write a PDF with one copy per code to `stream` in the given layout; return the page count.
+
+    A4: one copy per page. A5: two copies per landscape A4 sheet, left then right, with cut
+    marks. Large print: two pages per copy (front with the code, back with the tips).
+    """
     if layout not in LAYOUT_SPECS:
         raise ValueError(f"unknown layout {layout!r}")
     spec = LAYOUT_SPECS[layout]
@@ -463,9 +920,14 @@ def render_handouts(
     )
     canvas.setTitle(_plain(page.title)[:200])
     canvas.setAuthor(_plain(page.bank_name)[:200])
+    compositions = _page_compositions(page, spec)
     canvas.beginForm("handout")
-    _draw_static(canvas, page, spec)
+    _draw_front(canvas, page, spec, compositions[0])
     canvas.endForm()
+    if spec.pages_per_copy > 1:
+        canvas.beginForm("handout-back")
+        _draw_back(canvas, page, spec, compositions[1])
+        canvas.endForm()
     pages = 0
     copy_w = spec.copy_size[0]
     for chunk in _chunks(codes, spec.copies_per_page):
@@ -479,6 +941,12 @@ def render_handouts(
             _draw_cut_marks(canvas, spec)
         canvas.showPage()
         pages += 1
+        if spec.pages_per_copy > 1:
+            (code,) = chunk
+            canvas.doForm("handout-back")
+            _draw_back_serial(canvas, code, spec, page.language)
+            canvas.showPage()
+            pages += 1
     canvas.save()
     return pages
 
@@ -491,7 +959,7 @@ def sample_page(language: str = "zh_CN") -> HandoutPage:
         "再通过官方App或官方电话核实。",
         tips=[
             "正规退款直接原路退回，不需要您下载任何会议软件或共享屏幕。",
-            "不要点击短信或聊天中陌生人发来的链接，不要扫描陌生二维码。",
+            "不点短信或聊天中陌生人发来的链接，只扫工作人员当面发放的材料上的二维码。",
             "任何要求“先转账、再退款”的说法都是诈骗。",
             "验证码就是您的钱包钥匙，任何人索要都不要给。",
             "拿不准时，先挂断电话，和家人商量，或拨打 96110 咨询。",

@@ -6,12 +6,15 @@ keeps working whatever the models later become.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from outreach_app.handouts.content import HANDOUTS
+
+#: When the shipped texts were written; fixed so that loading them is deterministic.
+SHIPPED_AT = datetime(2026, 11, 27)
 
 _handout = sa.table(
     "handout",
@@ -41,7 +44,6 @@ def insert_shipped_handouts(connection: Connection) -> int:
     topics = dict(connection.execute(sa.text("SELECT code, id FROM topic")).all())
     groups = dict(connection.execute(sa.text("SELECT code, id FROM target_group")).all())
     present = set(connection.execute(sa.select(_handout.c.code, _handout.c.language)).all())
-    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     added = 0
     for text in HANDOUTS:
         if (text.code, text.language) in present:
@@ -55,7 +57,7 @@ def insert_shipped_handouts(connection: Connection) -> int:
                 "topic_id": topics[text.topic_code],
                 "target_group_id": group_id,
                 "is_active": True,
-                "created_at": now,
+                "created_at": SHIPPED_AT,
             },
         ).scalar_one()
         connection.execute(
@@ -68,7 +70,7 @@ def insert_shipped_handouts(connection: Connection) -> int:
                 "tips": list(text.tips),
                 "never_ask": text.never_ask,
                 "note": "",
-                "created_at": now,
+                "created_at": SHIPPED_AT,
             },
         )
         added += 1

@@ -13,12 +13,13 @@ NAV_BY_ROLE = {
         "/events/",
         "/events/calendar",
         "/partners/",
+        "/handouts",
         "/admin/users/",
         "/admin/regions",
         "/admin/branches",
     },
-    "head_a": {"/", "/events/", "/events/calendar", "/partners/"},
-    "staff_a": {"/", "/events/", "/events/calendar", "/partners/"},
+    "head_a": {"/", "/events/", "/events/calendar", "/partners/", "/handouts"},
+    "staff_a": {"/", "/events/", "/events/calendar", "/partners/", "/handouts"},
 }
 
 

@@ -1,0 +1,382 @@
+"""The public attendee page behind a handout's QR code (no login, no app, no personal data).
+
+``/s/<token>`` shows the event, the handout's tips, the hotlines and three small forms (check-in,
+quiz, feedback); each opening is counted as a scan. Language (``lang``) and senior mode
+(``senior``) travel in the query string and in hidden form fields, so the page works without
+JavaScript and a GET never changes anything but the scan count. Every answer is ``no-store``.
+
+Unknown, forged, over-long and withdrawn codes all get one page (404, or 410 when withdrawn),
+after the same single query.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale, format_date, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from outreach_app.attendee.forms import FormProblem, read_answers, read_feedback, read_group
+from outreach_app.attendee.models import MAX_COMMENT_CHARS
+from outreach_app.attendee.services import (
+    LANGUAGES,
+    Copy,
+    QuizResult,
+    check_in,
+    find_copy,
+    general_tips,
+    grade,
+    group_options,
+    handout_in,
+    leave_feedback,
+    qr_note,
+    quiz_questions,
+    record_scan,
+    stored_quiz,
+    submit_quiz,
+)
+from outreach_app.extensions import client_address, db, limiter
+
+bp = Blueprint("attendee", __name__)
+
+# The handset drawn on the call buttons (an SVG path, 24 × 24).
+PHONE_ICON = (
+    "M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 "
+    "1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 "
+    "3.57a1 1 0 0 1-.25 1z"
+)
+
+# One bucket per client address for the pages, another for the forms.
+page_limit = limiter.shared_limit(
+    lambda: current_app.config["ATTENDEE_PAGE_LIMIT"],
+    scope="attendee-page",
+    key_func=client_address,
+    override_defaults=True,
+)
+post_limit = limiter.shared_limit(
+    lambda: current_app.config["ATTENDEE_POST_LIMIT"],
+    scope="attendee-post",
+    key_func=client_address,
+    override_defaults=True,
+)
+
+
+# Request handling shared by every attendee view ------------------------------------------------
+
+
+@bp.url_value_preprocessor
+def cap_request_size(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Refuse bodies larger than an attendee form can be, before anything reads them."""
+    if request.method in ("GET", "HEAD"):
+        return
+    cap = current_app.config["ATTENDEE_MAX_BODY_BYTES"]
+    if (request.content_length or 0) > cap:
+        abort(413)
+    request.max_content_length = cap
+    request.max_form_memory_size = cap
+    request.max_form_parts = current_app.config["ATTENDEE_MAX_FORM_PARTS"]
+
+
+@bp.after_request
+def never_store(response):
+    """Every opening is counted and forms carry a CSRF token: no cache may keep these pages."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _language(copy: Copy | None) -> str:
+    """``lang`` from the query or form, else the copy's language, else Chinese."""
+    wanted = request.values.get("lang", "")
+    if wanted in LANGUAGES:
+        return wanted
+    return copy.language if copy is not None else "zh_CN"
+
+
+def _senior(copy: Copy | None) -> bool:
+    """``senior=1``/``0`` from the query or form; by default on for large-print copies."""
+    wanted = request.values.get("senior", "")
+    if wanted in ("0", "1"):
+        return wanted == "1"
+    return copy.is_large_print if copy is not None else False
+
+
+def _gettext(lang: str):
+    """The templates' ``_`` for ``lang``: the catalog is looked up once per process, so each
+    string costs a dictionary lookup on this busy page (Jinja's new-style gettext otherwise)."""
+    cache = current_app.extensions.setdefault("attendee_gettext", {})
+    if lang not in cache:
+        with force_locale(lang):
+            translations = get_translations()
+
+        @pass_context
+        def gettext(context, message: str, **variables: Any) -> str:
+            text = translations.gettext(message)
+            if context.eval_ctx.autoescape:
+                # Catalog text is trusted markup, as in Jinja's own gettext; variables
+                # formatted into it below are escaped.
+                text = Markup(text)  # noqa: S704
+            return text % variables if variables else text
+
+        cache[lang] = gettext
+    return cache[lang]
+
+
+def _render(template: str, lang: str, senior: bool, status: int = 200, **context: Any):
+    """Render an attendee template in ``lang`` with the settings every page needs."""
+    other = "en" if lang == "zh_CN" else "zh_CN"
+    settings = {"lang": lang, "senior": "1" if senior else "0"}
+    context.setdefault("note", qr_note(lang))
+    with force_locale(lang):
+        html = render_template(
+            template,
+            gettext=_gettext(lang),
+            lang=lang,
+            html_lang=lang.replace("_", "-"),
+            other_lang=other,
+            senior=senior,
+            settings=settings,
+            query=urlencode(settings),
+            phone_path=PHONE_ICON,
+            hotline=current_app.config["ANTI_FRAUD_HOTLINE"],
+            bank_hotline=current_app.config["BANK_HOTLINE"],
+            max_comment=MAX_COMMENT_CHARS,
+            **context,
+        )
+    return html, status
+
+
+def _event_date(copy: Copy, lang: str) -> str:
+    """The printed event date, written the way the language writes dates."""
+    raw = str(copy.page.get("event_date", ""))
+    dates = current_app.extensions.setdefault("attendee_dates", {})
+    if (raw, lang) not in dates:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            return raw
+        with force_locale(lang):
+            dates[(raw, lang)] = format_date(day, "long")
+    return dates[(raw, lang)]
+
+
+def _not_found(copy: Copy | None, typed: str = ""):
+    """The one page for every code that opens no handout: 410 if withdrawn, else 404.
+
+    It depends only on the request's own ``lang`` and ``senior``, never on the copy, so a
+    withdrawn copy's page reads exactly like a made-up code's. A code typed into the form is
+    put back into it, so a typo can be corrected.
+    """
+    lang = request.values.get("lang", "")
+    lang = lang if lang in LANGUAGES else "zh_CN"
+    senior = request.values.get("senior", "") == "1"
+    status = 410 if copy is not None and copy.withdrawn else 404
+    return _render(
+        "attendee/not_found.html",
+        lang,
+        senior,
+        status,
+        tips=general_tips(lang),
+        code=typed[:64],
+    )
+
+
+def _copy_page(copy: Copy, status: int = 200, **outcome: Any):
+    """The copy's page in the request's language and mode, with a form's outcome if any."""
+    lang, senior = _language(copy), _senior(copy)
+    text = handout_in(copy, lang)
+    return _render(
+        "attendee/copy.html",
+        lang,
+        senior,
+        status,
+        copy=copy,
+        text=text,
+        event_date=_event_date(copy, lang),
+        groups=group_options(),
+        has_quiz=bool(quiz_questions(text.topic_code, lang)),
+        **outcome,
+    )
+
+
+# The page and its forms -----------------------------------------------------------------------
+
+
+@bp.route("/S/<token>")
+@bp.route("/s/<token>")
+@page_limit
+def copy_page(token: str):
+    """The copy's page; every GET of a copy in force counts one scan (time and copy only)."""
+    found = find_copy(token)
+    if found is None or found.withdrawn:
+        return _not_found(found)
+    if request.method == "GET":
+        record_scan(found)
+        db.session.commit()
+    return _copy_page(found)
+
+
+@bp.route("/s")
+@bp.route("/S")
+@page_limit
+def lookup():
+    """Open a handout by typing the code printed under its QR code (read-only)."""
+    code = request.args.get("code", "")
+    if not code.strip():
+        lang = request.args.get("lang", "")
+        lang = lang if lang in LANGUAGES else "zh_CN"
+        senior = request.args.get("senior", "") == "1"
+        return _render(
+            "attendee/not_found.html",
+            lang,
+            senior,
+            200,
+            tips=general_tips(lang),
+            code="",
+            lookup_only=True,
+        )
+    copy = find_copy(code)
+    if copy is None or copy.withdrawn:
+        return _not_found(copy, typed=code)
+    params = {}
+    if request.args.get("lang") in LANGUAGES:
+        params["lang"] = request.args["lang"]
+    if request.args.get("senior") in ("0", "1"):
+        params["senior"] = request.args["senior"]
+    return redirect(url_for(".copy_page", token=copy.token, **params), code=303)
+
+
+@bp.route("/s/<token>/checkin", methods=["POST"])
+@post_limit
+def check_in_copy(token: str):
+    """Check the copy in once, optionally with the attendee's group; again says "already"."""
+    copy = find_copy(token)
+    if copy is None or copy.withdrawn:
+        return _not_found(copy)
+    try:
+        group_id = read_group(request.form)
+    except FormProblem as problem:
+        return _copy_page(copy, 400, checkin_problem=problem.code)
+    added = check_in(copy, group_id)
+    db.session.commit()
+    return _copy_page(copy, checkin="done" if added else "already")
+
+
+@bp.route("/s/<token>/feedback", methods=["POST"])
+@post_limit
+def feedback(token: str):
+    """A rating and an optional comment, once per copy."""
+    copy = find_copy(token)
+    if copy is None or copy.withdrawn:
+        return _not_found(copy)
+    try:
+        given = read_feedback(request.form)
+    except FormProblem as problem:
+        comment = request.form.get("comment", "")[:MAX_COMMENT_CHARS]
+        return _copy_page(copy, 400, feedback_problem=problem.code, comment=comment)
+    added = leave_feedback(copy, given.rating, given.comment)
+    db.session.commit()
+    return _copy_page(copy, feedback="done" if added else "already")
+
+
+@bp.route("/s/<token>/quiz")
+@page_limit
+def quiz(token: str):
+    """Three questions on the handout's topic, or the copy's answers explained once it took it."""
+    copy = find_copy(token)
+    if copy is None or copy.withdrawn:
+        return _not_found(copy)
+    stored = stored_quiz(copy)
+    return _quiz_page(copy, result=stored, outcome="stored" if stored else None)
+
+
+@bp.route("/s/<token>/quiz", methods=["POST"])
+@post_limit
+def submit_answers(token: str):
+    """Store the copy's answers once and explain every answer at once."""
+    copy = find_copy(token)
+    if copy is None or copy.withdrawn:
+        return _not_found(copy)
+    lang = _language(copy)
+    text = handout_in(copy, lang)
+    questions = quiz_questions(text.topic_code, lang)
+    try:
+        answers = read_answers(request.form, questions)
+    except FormProblem as problem:
+        return _quiz_page(copy, status=400, problem=problem.code, chosen=_chosen(questions))
+    result = grade(questions, answers)
+    added = submit_quiz(copy, text.topic_id, result)
+    db.session.commit()
+    if not added:
+        return _quiz_page(copy, result=stored_quiz(copy), outcome="already")
+    return _quiz_page(copy, result=result, outcome="done")
+
+
+def _chosen(questions) -> dict[str, str]:
+    """What was ticked on a refused form, so the attendee need not tick it again."""
+    return {q.code: request.form.get(f"q-{q.code}", "") for q in questions}
+
+
+def _quiz_page(copy: Copy, status: int = 200, result: QuizResult | None = None, **context: Any):
+    lang, senior = _language(copy), _senior(copy)
+    text = handout_in(copy, lang)
+    return _render(
+        "attendee/quiz.html",
+        lang,
+        senior,
+        status,
+        copy=copy,
+        text=text,
+        questions=quiz_questions(text.topic_code, lang),
+        result=result,
+        **context,
+    )
+
+
+@bp.route("/s/<token>/help")
+@page_limit
+def help_now(token: str):
+    """ "I think I am being scammed": what to do right now, in large type."""
+    copy = find_copy(token)
+    if copy is None or copy.withdrawn:
+        return _not_found(copy)
+    lang, senior = _language(copy), _senior(copy)
+    return _render(
+        "attendee/help.html",
+        lang,
+        senior,
+        copy=copy,
+        branch_name=copy.page.get("branch_name", ""),
+        branch_address=copy.page.get("branch_address", ""),
+    )
+
+
+# Errors on these pages, in their own style ------------------------------------------------------
+
+
+@bp.errorhandler(400)
+@bp.errorhandler(413)
+@bp.errorhandler(429)
+def attendee_error(error: HTTPException):
+    """A refused form, an over-large body or too many requests: a calm page with a way back."""
+    db.session.rollback()
+    lang = request.values.get("lang", "") if error.code != 413 else request.args.get("lang", "")
+    lang = lang if lang in LANGUAGES else "zh_CN"
+    senior = request.args.get("senior", "") == "1"
+    token = (request.view_args or {}).get("token")
+    back = url_for(".copy_page", token=token, lang=lang) if token and len(token) <= 64 else None
+    return _render(
+        "attendee/error.html", lang, senior, error.code or 400, code=error.code, back=back
+    )

@@ -1,0 +1,419 @@
+"""What the attendee page does: find the copy a token names, show its handout, and record scans,
+check-ins, quiz answers and feedback, each at most once per copy.
+
+Nothing here reads the request. Writes flush or execute, never commit: the view commits once.
+Handout versions never change once written, so their text is kept per process after the first
+read; the print run itself is read on every request, because it can be withdrawn.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Insert, bindparam, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from outreach_app.attendee.models import (
+    MAX_COMMENT_CHARS,
+    CheckIn,
+    Feedback,
+    HandoutScan,
+    QuizSubmission,
+)
+from outreach_app.core.types import utcnow
+from outreach_app.coverage.models import DIM_GROUP, DIM_TOPIC
+from outreach_app.coverage.rollups import Target, bump, month_of
+from outreach_app.events.models import Event, EventStatus
+from outreach_app.extensions import db
+from outreach_app.handouts.content import GENERAL_TIPS, QR_NOTE, QuizQuestion, quiz_for
+from outreach_app.handouts.models import Handout, HandoutLanguage, HandoutVersion, PrintRun
+from outreach_app.handouts.services import MAX_PUBLIC_ID
+from outreach_app.handouts.tokens import MAX_SERIAL, normalize_token, read_token
+from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.regions.models import Region
+
+LANGUAGES = ("zh_CN", "en")
+# Groups an attendee may say they belong to. Disability and ethnicity are left out on purpose:
+# they are sensitive personal information (PIPL art. 28), so staff count those groups instead.
+SELF_DECLARED_GROUPS = ("seniors", "youth", "rural", "new_urban", "general")
+# A run id no print run can have: unknown tokens make the same query as real ones.
+NO_RUN = -1
+_CACHE_KEY = "attendee"
+
+
+# Copies and their handout text ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One printed copy as the attendee page needs it (plain values, safe after a commit)."""
+
+    token: str  # canonical spelling
+    run_id: int
+    serial: int
+    event_id: int
+    language: str
+    layout: str
+    page: dict[str, Any]
+    version_id: int
+    withdrawn: bool
+    target: Target  # where the copy's scans, check-ins, quiz and feedback are counted
+
+    @property
+    def is_large_print(self) -> bool:
+        """True for the large-print layout, which opens in senior mode."""
+        return self.layout == "large"
+
+
+@dataclass(frozen=True)
+class HandoutText:
+    """The text of one handout version, in its language."""
+
+    version_id: int
+    code: str
+    language: str
+    topic_id: int
+    topic_code: str
+    title: str
+    lead: str
+    tips: tuple[str, ...]
+    never_ask: str
+
+
+def _cache() -> dict[str, Any]:
+    """Per-application memo of immutable rows (handout versions, target groups)."""
+    return current_app.extensions.setdefault(_CACHE_KEY, {"versions": {}, "groups": None})
+
+
+# Built once, on the tables (not the ORM classes): the page runs these on every request, and
+# building a statement or going through the ORM costs more than running it on SQLite.
+_RUN = PrintRun.__table__.c
+_EVENT = Event.__table__.c
+_REGION = Region.__table__.c
+_FIND_RUN = (
+    select(
+        _RUN.id,
+        _RUN.copies,
+        _RUN.event_id,
+        _RUN.language,
+        _RUN.layout,
+        _RUN.page,
+        _RUN.handout_version_id,
+        _RUN.revoked_at,
+        _EVENT.region_id,
+        _REGION.path.label("region_path"),
+        _EVENT.branch_id,
+        _EVENT.starts_at,
+        _EVENT.kind,
+        _EVENT.status,
+    )
+    .join_from(PrintRun.__table__, Event.__table__, _EVENT.id == _RUN.event_id)
+    .join(Region.__table__, _REGION.id == _EVENT.region_id)
+    .where(_RUN.public_id == bindparam("public_id"))
+)
+_INSERTS: dict[tuple[str, str, bool], Insert] = {}
+_INSERT_SCAN = HandoutScan.__table__.insert()
+
+
+def find_copy(token: str) -> Copy | None:
+    """The copy ``token`` names (withdrawn or not), or None for anything else.
+
+    Every token, forged or real, costs the same single query, so answers take as long for a
+    guessed token as for one naming an unknown print run.
+    """
+    canonical = normalize_token(token)
+    data = read_token(current_app.config["SECRET_KEY"], canonical) if canonical else None
+    valid = data is not None and 1 <= data.serial <= MAX_SERIAL and data.run_id <= MAX_PUBLIC_ID
+    public_id = data.run_id if valid and data is not None else NO_RUN
+    row = db.session.execute(_FIND_RUN, {"public_id": public_id}).first()
+    if row is None or data is None or canonical is None or not valid or data.serial > row.copies:
+        return None
+    return Copy(
+        token=canonical,
+        run_id=row.id,
+        serial=data.serial,
+        event_id=row.event_id,
+        language=str(row.language),
+        layout=str(row.layout),
+        page=dict(row.page),
+        version_id=row.handout_version_id,
+        withdrawn=row.revoked_at is not None,
+        target=Target(
+            region_id=row.region_id,
+            region_path=row.region_path,
+            branch_id=row.branch_id,
+            month=month_of(row.starts_at),
+            kind=str(row.kind),
+            counts=row.status != EventStatus.CANCELLED,
+        ),
+    )
+
+
+def handout_text(version_id: int) -> HandoutText:
+    """The text of a handout version (read once per process: versions never change)."""
+    versions = _cache()["versions"]
+    text = versions.get(version_id)
+    if text is None:
+        row = db.session.execute(
+            select(HandoutVersion, Handout.code, Handout.language, Topic.id, Topic.code)
+            .join(Handout, Handout.id == HandoutVersion.handout_id)
+            .join(Topic, Topic.id == Handout.topic_id)
+            .where(HandoutVersion.id == version_id)
+        ).one()
+        version, code, language, topic_id, topic_code = row
+        text = HandoutText(
+            version_id=version.id,
+            code=code,
+            language=str(language),
+            topic_id=topic_id,
+            topic_code=topic_code,
+            title=version.title,
+            lead=version.lead,
+            tips=tuple(version.tips),
+            never_ask=version.never_ask,
+        )
+        versions[version_id] = text
+    return text
+
+
+def handout_in(copy: Copy, language: str) -> HandoutText:
+    """The copy's handout in ``language``: the printed version in the printed language, else the
+    current version of the same handout code in the other language (or the printed one if the
+    code has no text in that language)."""
+    printed = handout_text(copy.version_id)
+    if language == copy.language:
+        return printed
+    try:
+        wanted = HandoutLanguage(language)
+    except ValueError:
+        return printed
+    version_id = db.session.scalar(
+        select(HandoutVersion.id)
+        .join(Handout, Handout.id == HandoutVersion.handout_id)
+        .where(Handout.code == printed.code, Handout.language == wanted)
+        .order_by(HandoutVersion.number.desc())
+        .limit(1)
+    )
+    return printed if version_id is None else handout_text(version_id)
+
+
+def general_tips(language: str) -> tuple[str, ...]:
+    """The tips shown when a code opens no handout."""
+    return GENERAL_TIPS.get(language, GENERAL_TIPS["zh_CN"])
+
+
+def qr_note(language: str) -> str:
+    """The reminder that this page never asks for money, passwords or codes."""
+    return QR_NOTE.get(language, QR_NOTE["zh_CN"])
+
+
+# Target groups ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupOption:
+    """A target group an attendee may pick, named in both languages."""
+
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+
+    def name(self, language: str) -> str:
+        """The group's name in ``language``."""
+        return self.name_en if language == "en" else self.name_zh
+
+
+def group_options() -> tuple[GroupOption, ...]:
+    """The groups offered at check-in, in display order (reference rows, read once)."""
+    cache = _cache()
+    if cache["groups"] is None:
+        rows = db.session.execute(
+            select(TargetGroup)
+            .where(TargetGroup.code.in_(SELF_DECLARED_GROUPS))
+            .order_by(TargetGroup.sort_order, TargetGroup.id)
+        ).scalars()
+        cache["groups"] = tuple(GroupOption(g.id, g.code, g.name_zh, g.name_en) for g in rows)
+    return cache["groups"]
+
+
+def group_id_for(code: str) -> int | None:
+    """The id of an offered group's code; ``None`` when it is not one of them."""
+    return next((g.id for g in group_options() if g.code == code), None)
+
+
+# Writes ---------------------------------------------------------------------------------------
+
+
+def _insert_once(
+    model: type[db.Model],  # type: ignore[name-defined]
+    values: dict[str, Any],
+    first_only: bool = False,
+) -> bool:
+    """INSERT … ON CONFLICT (print_run_id, serial) DO NOTHING; True if a row was added.
+
+    The unique index decides, so concurrent submits of one copy add exactly one row.
+    ``first_only`` names the partial unique index of a copy's first scan instead.
+    """
+    dialect = db.session.get_bind().dialect.name
+    key = (model.__tablename__, dialect, first_only)
+    stmt = _INSERTS.get(key)
+    if stmt is None:
+        module = postgresql if dialect == "postgresql" else sqlite
+        table = model.__table__
+        stmt = (
+            module.insert(table)
+            .on_conflict_do_nothing(
+                index_elements=["print_run_id", "serial"],
+                index_where=text("is_first") if first_only else None,
+            )
+            .returning(table.c.id)
+        )
+        _INSERTS[key] = stmt
+    return db.session.execute(stmt, values).first() is not None
+
+
+def record_scan(copy: Copy) -> None:
+    """Count one opening of the copy's page: the time and the copy, nothing about the reader.
+
+    The first opening of each copy is marked ``is_first`` (its partial unique index decides
+    under concurrent scans), so copies reached can be counted without a DISTINCT.
+    """
+    values = {
+        "print_run_id": copy.run_id,
+        "serial": copy.serial,
+        "event_id": copy.event_id,
+        "scanned_at": utcnow(),
+    }
+    first = _insert_once(HandoutScan, {**values, "is_first": True}, first_only=True)
+    if not first:
+        db.session.execute(_INSERT_SCAN, {**values, "is_first": False})
+    bump(db.session, copy.target, scans=1, copies_scanned=int(first))
+
+
+def check_in(copy: Copy, group_id: int | None) -> bool:
+    """Check the copy in, with the group the attendee chose (or none); False if already done."""
+    added = _insert_once(
+        CheckIn,
+        {
+            "print_run_id": copy.run_id,
+            "serial": copy.serial,
+            "event_id": copy.event_id,
+            "target_group_id": group_id,
+            "created_at": utcnow(),
+        },
+    )
+    if added:
+        bump(db.session, copy.target, check_ins=1)
+        if group_id is not None:
+            bump(db.session, copy.target, DIM_GROUP, group_id, check_ins=1)
+    return added
+
+
+def checked_in_group(copy: Copy) -> int | None:
+    """The group the copy checked in with, if it did and said one."""
+    return db.session.scalar(
+        select(CheckIn.target_group_id).where(
+            CheckIn.print_run_id == copy.run_id, CheckIn.serial == copy.serial
+        )
+    )
+
+
+# Quiz -----------------------------------------------------------------------------------------
+
+
+def quiz_questions(topic_code: str, language: str) -> tuple[QuizQuestion, ...]:
+    """The quiz on a topic in ``language``, falling back to Chinese."""
+    return quiz_for(topic_code, language) or quiz_for(topic_code, "zh_CN")
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    """One submission: the answers chosen by question code, and how many were right."""
+
+    answers: dict[str, int]
+    correct: int
+    total: int
+
+
+def grade(questions: tuple[QuizQuestion, ...], answers: dict[str, int]) -> QuizResult:
+    """Score ``answers`` (checked by the caller to answer each question once, in range)."""
+    correct = sum(1 for q in questions if answers.get(q.code) == q.answer_index)
+    return QuizResult(answers=dict(answers), correct=correct, total=len(questions))
+
+
+def submit_quiz(copy: Copy, topic_id: int, result: QuizResult) -> bool:
+    """Store the copy's quiz answers with its check-in group; False if it already answered."""
+    added = _insert_once(
+        QuizSubmission,
+        {
+            "print_run_id": copy.run_id,
+            "serial": copy.serial,
+            "event_id": copy.event_id,
+            "topic_id": topic_id,
+            "target_group_id": checked_in_group(copy),
+            "correct": result.correct,
+            "total": result.total,
+            "answers": result.answers,
+            "created_at": utcnow(),
+        },
+    )
+    if added:
+        scores = {"quiz_correct": result.correct, "quiz_total": result.total}
+        bump(db.session, copy.target, **scores)
+        bump(db.session, copy.target, DIM_TOPIC, topic_id, **scores)
+    return added
+
+
+def stored_quiz(copy: Copy) -> QuizResult | None:
+    """The copy's stored quiz answers, if it has taken the quiz."""
+    row = db.session.execute(
+        select(QuizSubmission.answers, QuizSubmission.correct, QuizSubmission.total).where(
+            QuizSubmission.print_run_id == copy.run_id, QuizSubmission.serial == copy.serial
+        )
+    ).first()
+    if row is None:
+        return None
+    return QuizResult(answers=dict(row.answers), correct=row.correct, total=row.total)
+
+
+# Feedback -------------------------------------------------------------------------------------
+
+# Bidirectional overrides and isolates could make a comment read differently to staff.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def clean_comment(text: str) -> str:
+    """A comment as stored: control characters (NUL included) and bidi overrides removed,
+    line breaks normalised, surrounding space trimmed. Escaping happens when it is shown."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept = (
+        ch
+        for ch in text
+        if ch in "\n\t"
+        or (ch not in _BIDI_CONTROLS and unicodedata.category(ch) not in ("Cc", "Cs"))
+    )
+    return "".join(kept).strip()
+
+
+def leave_feedback(copy: Copy, rating: int, comment: str) -> bool:
+    """Store the copy's rating and comment; False if it already gave feedback."""
+    if not 1 <= rating <= 5 or len(comment) > MAX_COMMENT_CHARS:
+        raise ValueError("rating or comment out of range")
+    added = _insert_once(
+        Feedback,
+        {
+            "print_run_id": copy.run_id,
+            "serial": copy.serial,
+            "event_id": copy.event_id,
+            "rating": rating,
+            "comment": comment,
+            "created_at": utcnow(),
+        },
+    )
+    if added:
+        bump(db.session, copy.target, feedback_sum=rating, feedback_count=1)
+    return added

@@ -1,0 +1,481 @@
+"""Keeping ``coverage_rollup`` equal to a full recount of the raw rows.
+
+Two paths keep it current, inside the transaction that makes the change:
+
+* Rare, structural changes (an event created, moved, re-dated, cancelled or completed; its
+  groups, topics or attendance counts; a print run added or withdrawn) mark the event's
+  (region, month) keys, old and new; before the commit those keys are recounted from the raw
+  rows. A session listener does the marking, so no service has to remember it.
+* Frequent, additive attendee actions (a scan, a check-in, a quiz, a feedback) add their delta
+  to the event's rows with one upsert each (``bump``), called right after the row is inserted.
+
+``rebuild_all`` recounts everything (after bulk loads such as the demo data), and
+``recount`` computes the same figures from scratch for tests to compare with.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Integer, and_, cast, delete, event, extract, false, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, attributes
+
+from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
+from outreach_app.coverage.models import DIM_ALL, DIM_GROUP, DIM_TOPIC, METRICS, CoverageRollup
+from outreach_app.events.models import (
+    Event,
+    EventAttendance,
+    EventStatus,
+    event_target_group,
+    event_topic,
+)
+from outreach_app.handouts.models import PrintRun
+from outreach_app.regions.models import Region
+
+Key = tuple[int, int]  # (region_id, YYYYMM)
+RowKey = tuple[int, int, int, str, str, int]  # (region, branch, month, kind, dim, dim_id)
+
+_PENDING = "coverage_pending_keys"
+_PENDING_EVENTS = "coverage_pending_events"
+_PENDING_TREE = "coverage_pending_tree"
+
+
+def month_of(moment: datetime) -> int:
+    """The YYYYMM number of a date or datetime."""
+    return moment.year * 100 + moment.month
+
+
+def month_bounds(month: int) -> tuple[datetime, datetime]:
+    """The first moment of a YYYYMM month and of the month after it."""
+    year, mon = divmod(month, 100)
+    start = datetime(year, mon, 1)
+    end = datetime(year + 1, 1, 1) if mon == 12 else datetime(year, mon + 1, 1)
+    return start, end
+
+
+def _month_sql(column: Any) -> Any:
+    return cast(extract("year", column), Integer) * 100 + cast(extract("month", column), Integer)
+
+
+def _key_filter(keys: Iterable[Key] | None) -> Any:
+    """The SQL condition selecting the events of these (region, month) keys; None: all."""
+    if keys is None:
+        return Event.status != EventStatus.CANCELLED
+    parts = []
+    for region_id, month in keys:
+        start, end = month_bounds(month)
+        parts.append(
+            and_(Event.region_id == region_id, Event.starts_at >= start, Event.starts_at < end)
+        )
+    if not parts:
+        return false()
+    return and_(Event.status != EventStatus.CANCELLED, or_(*parts))
+
+
+def recount(session: Session, keys: Iterable[Key] | None = None) -> dict[RowKey, dict[str, int]]:
+    """Compute the rollup rows for ``keys`` (or everything) from the raw rows."""
+    where = _key_filter(None if keys is None else list(keys))
+    month = _month_sql(Event.starts_at)
+    base = (Event.region_id, Event.branch_id, month, Event.kind)
+    rows: dict[RowKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(METRICS, 0))
+
+    def add(dim: str, stmt: Any, metrics: tuple[str, ...], with_dim: bool = False) -> None:
+        for record in session.execute(stmt):
+            region_id, branch_id, mon, kind = record[0], record[1], int(record[2]), str(record[3])
+            dim_id = int(record[4]) if with_dim else 0
+            values = record[5:] if with_dim else record[4:]
+            target = rows[(region_id, branch_id, mon, kind, dim, dim_id)]
+            for name, value in zip(metrics, values, strict=True):
+                target[name] += int(value or 0)
+
+    completed = func.sum(cast(Event.status == EventStatus.COMPLETED, Integer))
+    add(
+        DIM_ALL,
+        select(*base, func.count(Event.id), completed).where(where).group_by(*base),
+        ("events", "events_completed"),
+    )
+    for model, columns, metrics in (
+        (EventAttendance, (func.sum(EventAttendance.headcount),), ("reached",)),
+        (
+            HandoutScan,
+            (func.count(HandoutScan.id), func.sum(cast(HandoutScan.is_first, Integer))),
+            ("scans", "copies_scanned"),
+        ),
+        (CheckIn, (func.count(CheckIn.id),), ("check_ins",)),
+        (
+            QuizSubmission,
+            (func.sum(QuizSubmission.correct), func.sum(QuizSubmission.total)),
+            ("quiz_correct", "quiz_total"),
+        ),
+        (
+            Feedback,
+            (func.sum(Feedback.rating), func.count(Feedback.id)),
+            ("feedback_sum", "feedback_count"),
+        ),
+    ):
+        stmt = (
+            select(*base, *columns)
+            .join(model, model.event_id == Event.id)
+            .where(where)
+            .group_by(*base)
+        )
+        add(DIM_ALL, stmt, metrics)
+    add(
+        DIM_ALL,
+        select(*base, func.sum(PrintRun.copies))
+        .join(PrintRun, PrintRun.event_id == Event.id)
+        .where(where, PrintRun.revoked_at.is_(None))
+        .group_by(*base),
+        ("copies",),
+    )
+
+    # By target group: events aimed at it, people of it counted by staff, its check-ins.
+    group = event_target_group.c.target_group_id
+    add(
+        DIM_GROUP,
+        select(*base, group, func.count(Event.id))
+        .join(event_target_group, event_target_group.c.event_id == Event.id)
+        .where(where)
+        .group_by(*base, group),
+        ("events",),
+        with_dim=True,
+    )
+    add(
+        DIM_GROUP,
+        select(*base, EventAttendance.target_group_id, func.sum(EventAttendance.headcount))
+        .join(EventAttendance, EventAttendance.event_id == Event.id)
+        .where(where)
+        .group_by(*base, EventAttendance.target_group_id),
+        ("reached",),
+        with_dim=True,
+    )
+    add(
+        DIM_GROUP,
+        select(*base, CheckIn.target_group_id, func.count(CheckIn.id))
+        .join(CheckIn, CheckIn.event_id == Event.id)
+        .where(where, CheckIn.target_group_id.is_not(None))
+        .group_by(*base, CheckIn.target_group_id),
+        ("check_ins",),
+        with_dim=True,
+    )
+
+    # By topic: events on it and the quiz results on it.
+    topic = event_topic.c.topic_id
+    add(
+        DIM_TOPIC,
+        select(*base, topic, func.count(Event.id))
+        .join(event_topic, event_topic.c.event_id == Event.id)
+        .where(where)
+        .group_by(*base, topic),
+        ("events",),
+        with_dim=True,
+    )
+    add(
+        DIM_TOPIC,
+        select(
+            *base,
+            QuizSubmission.topic_id,
+            func.sum(QuizSubmission.correct),
+            func.sum(QuizSubmission.total),
+        )
+        .join(QuizSubmission, QuizSubmission.event_id == Event.id)
+        .where(where)
+        .group_by(*base, QuizSubmission.topic_id),
+        ("quiz_correct", "quiz_total"),
+        with_dim=True,
+    )
+    return {key: values for key, values in rows.items() if any(values.values())}
+
+
+def _own_key_filter(keys: list[Key]) -> Any:
+    return and_(
+        CoverageRollup.subtree.is_(False),
+        or_(*(and_(CoverageRollup.region_id == r, CoverageRollup.month == m) for r, m in keys)),
+    )
+
+
+def stored(
+    session: Session, keys: Iterable[Key] | None = None, subtree: bool = False
+) -> dict[RowKey, dict[str, int]]:
+    """The stored own rows (or, with ``subtree``, the subtree rows) in ``recount``'s shape;
+    all-zero rows are left out."""
+    stmt = select(CoverageRollup).where(CoverageRollup.subtree.is_(subtree))
+    if keys is not None:
+        key_list = list(keys)
+        if not key_list:
+            return {}
+        stmt = stmt.where(_own_key_filter(key_list))
+    result = {}
+    for row in session.scalars(stmt):
+        values = {name: getattr(row, name) for name in METRICS}
+        if any(values.values()):
+            key = (row.region_id, row.branch_id, row.month, row.kind, row.dim, row.dim_id)
+            result[key] = values
+    return result
+
+
+def _region_paths(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Region.id, Region.path)).all())
+
+
+def ancestors_or_self(path: str) -> list[int]:
+    """The region ids on a materialised path such as ``/1/2/5/``, the region itself last."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def subtree_totals(
+    own: dict[RowKey, dict[str, int]], paths: dict[int, str]
+) -> dict[RowKey, dict[str, int]]:
+    """Sum own rows into a row for every enclosing region (the region itself included)."""
+    totals: dict[RowKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(METRICS, 0))
+    for (region_id, *rest), values in own.items():
+        for ancestor in ancestors_or_self(paths[region_id]):
+            target = totals[(ancestor, *rest)]  # type: ignore[index]
+            for name, value in values.items():
+                target[name] += value
+    return {k: v for k, v in totals.items() if any(v.values())}
+
+
+def _write(session: Session, rows: dict[RowKey, dict[str, int]], subtree: bool) -> None:
+    batch = [
+        {
+            "region_id": r,
+            "subtree": subtree,
+            "branch_id": b,
+            "month": m,
+            "kind": k,
+            "dim": d,
+            "dim_id": i,
+            **values,
+        }
+        for (r, b, m, k, d, i), values in rows.items()
+    ]
+    for start in range(0, len(batch), 5000):
+        session.execute(CoverageRollup.__table__.insert(), batch[start : start + 5000])
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, names: tuple[str, ...]) -> Any:
+    """The upsert adding the metrics ``names`` to a row, built once per dialect and metrics
+    (building the ``excluded`` columns each time costs more than running the statement)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = CoverageRollup.__table__
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={name: table.c[name] + stmt.excluded[name] for name in names},
+    )
+
+
+def _upsert(session: Session, values: dict[str, Any], deltas: dict[str, int]) -> None:
+    """Add ``deltas`` to the row named by ``values`` (its key columns), creating it if needed."""
+    dialect = session.get_bind().dialect.name
+    stmt = _upsert_statement(dialect, tuple(sorted(deltas)))
+    session.execute(stmt, {**dict.fromkeys(METRICS, 0), **values, **deltas})
+
+
+def refresh(session: Session, keys: Iterable[Key]) -> None:
+    """Recount the own rows of these (region, month) keys and move the subtree rows of every
+    enclosing region by the difference, inside the current transaction."""
+    key_list = sorted(set(keys))
+    paths = _region_paths(session)
+    for start in range(0, len(key_list), 200):
+        chunk = key_list[start : start + 200]
+        before = stored(session, chunk)
+        after = recount(session, chunk)
+        session.execute(delete(CoverageRollup).where(_own_key_filter(chunk)))
+        _write(session, after, subtree=False)
+        for key in set(before) | set(after):
+            old = before.get(key, {})
+            new = after.get(key, {})
+            deltas = {n: new.get(n, 0) - old.get(n, 0) for n in METRICS}
+            deltas = {n: d for n, d in deltas.items() if d}
+            if not deltas:
+                continue
+            region_id, branch_id, month, kind, dim, dim_id = key
+            for ancestor in ancestors_or_self(paths[region_id]):
+                _upsert(
+                    session,
+                    {
+                        "region_id": ancestor,
+                        "subtree": True,
+                        "branch_id": branch_id,
+                        "month": month,
+                        "kind": kind,
+                        "dim": dim,
+                        "dim_id": dim_id,
+                    },
+                    deltas,
+                )
+
+
+def rebuild_tree(session: Session) -> int:
+    """Recompute every subtree row from the own rows (after regions moved); return the count."""
+    session.execute(delete(CoverageRollup).where(CoverageRollup.subtree.is_(True)))
+    rows = subtree_totals(stored(session), _region_paths(session))
+    _write(session, rows, subtree=True)
+    return len(rows)
+
+
+def rebuild_all(session: Session) -> int:
+    """Throw the rollups away and recount everything; return the number of own rows written."""
+    session.execute(delete(CoverageRollup))
+    rows = recount(session)
+    _write(session, rows, subtree=False)
+    _write(session, subtree_totals(rows, _region_paths(session)), subtree=True)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an event's figures are counted: its region (and path), branch, month and kind."""
+
+    region_id: int
+    region_path: str
+    branch_id: int
+    month: int
+    kind: str
+    counts: bool  # False for a cancelled event, which never counts
+
+
+def target_of(session: Session, event_id: int) -> Target | None:
+    """The rollup target of an event, read fresh (one small query), or None if it is gone."""
+    row = session.execute(
+        select(
+            Event.region_id,
+            Region.path,
+            Event.branch_id,
+            Event.starts_at,
+            Event.kind,
+            Event.status,
+        )
+        .join(Region, Region.id == Event.region_id)
+        .where(Event.id == event_id)
+    ).first()
+    if row is None:
+        return None
+    return Target(
+        region_id=row.region_id,
+        region_path=row.path,
+        branch_id=row.branch_id,
+        month=month_of(row.starts_at),
+        kind=str(row.kind),
+        counts=row.status is not EventStatus.CANCELLED,
+    )
+
+
+def bump(
+    session: Session,
+    event_row: Event | Target,
+    dim: str = DIM_ALL,
+    dim_id: int = 0,
+    **deltas: int,
+) -> None:
+    """Add ``deltas`` to the event's own row and the subtree rows of every enclosing region."""
+    if isinstance(event_row, Event):
+        target = Target(
+            region_id=event_row.region_id,
+            region_path=event_row.region.path,
+            branch_id=event_row.branch_id,
+            month=month_of(event_row.starts_at),
+            kind=str(event_row.kind),
+            counts=event_row.status is not EventStatus.CANCELLED,
+        )
+    else:
+        target = event_row
+    deltas = {name: value for name, value in deltas.items() if value}
+    if not target.counts or not deltas:
+        return
+    key = {
+        "branch_id": target.branch_id,
+        "month": target.month,
+        "kind": target.kind,
+        "dim": dim,
+        "dim_id": dim_id,
+    }
+    zero = dict.fromkeys(METRICS, 0)
+    rows = [{**zero, "region_id": target.region_id, "subtree": False, **key, **deltas}]
+    rows += [
+        {**zero, "region_id": ancestor, "subtree": True, **key, **deltas}
+        for ancestor in ancestors_or_self(target.region_path)
+    ]
+    # One statement for the own row and every enclosing region's row.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(CoverageRollup).values(rows)
+    table = CoverageRollup.__table__
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={name: table.c[name] + stmt.excluded[name] for name in deltas},
+    )
+    session.execute(stmt)
+
+
+# Marking structural changes ----------------------------------------------------------------------
+
+
+def _event_keys(obj: Event) -> set[Key]:
+    """The (region, month) keys an event counts in now and counted in before this flush."""
+    keys: set[Key] = set()
+    regions = attributes.get_history(obj, "region_id")
+    starts = attributes.get_history(obj, "starts_at")
+    for region_id in (*regions.deleted, *regions.unchanged, *regions.added):
+        for starts_at in (*starts.deleted, *starts.unchanged, *starts.added):
+            if region_id is not None and starts_at is not None:
+                keys.add((region_id, month_of(starts_at)))
+    return keys
+
+
+@event.listens_for(Session, "before_flush")
+def _mark_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    keys: set[Key] = session.info.setdefault(_PENDING, set())
+    pending_events: set[Any] = session.info.setdefault(_PENDING_EVENTS, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Event):
+            keys |= _event_keys(obj)
+            pending_events.add(obj)
+        elif isinstance(obj, Region) and attributes.get_history(obj, "path").deleted:
+            session.info[_PENDING_TREE] = True
+        elif isinstance(obj, EventAttendance | PrintRun):
+            pending_events.add(obj.event if obj.event is not None else obj.event_id)
+
+
+def _resolve(session: Session) -> set[Key]:
+    keys: set[Key] = set(session.info.pop(_PENDING, set()))
+    ids = set()
+    for item in session.info.pop(_PENDING_EVENTS, set()):
+        if isinstance(item, Event):
+            if item.region_id is not None and item.starts_at is not None:
+                keys.add((item.region_id, month_of(item.starts_at)))
+        elif item is not None:
+            ids.add(item)
+    if ids:
+        stmt = select(Event.region_id, Event.starts_at).where(Event.id.in_(ids))
+        keys |= {(r, month_of(s)) for r, s in session.execute(stmt)}
+    return keys
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_marked(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes only after this hook; marking happens in the flush
+    if not any(session.info.get(k) for k in (_PENDING, _PENDING_EVENTS, _PENDING_TREE)):
+        return
+    rebuild = session.info.pop(_PENDING_TREE, False)
+    keys = _resolve(session)
+    if keys:
+        refresh(session, keys)
+    if rebuild:
+        rebuild_tree(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_marked(session: Session, previous_transaction: Any) -> None:
+    for name in (_PENDING, _PENDING_EVENTS, _PENDING_TREE):
+        session.info.pop(name, None)

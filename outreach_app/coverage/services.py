@@ -1,0 +1,532 @@
+"""Coverage figures for a region and a period, read from the monthly rollups.
+
+Every figure is limited to the user's scope (an administrator sees all, a regional head their
+region, staff their own branch's events) and to the chosen months; cancelled events never count
+(the rollups leave them out). A region's figures are those of every region below it plus its
+own, so a row per child region plus the region's own row add up to the total.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, true
+
+from outreach_app.auth.models import Role, User
+from outreach_app.auth.scope import scope_clause, scope_of
+from outreach_app.core.validation import FieldError
+from outreach_app.coverage.models import DIM_ALL, DIM_GROUP, DIM_TOPIC, METRICS, CoverageRollup
+from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind, EventStatus
+from outreach_app.extensions import db
+from outreach_app.partners.models import Partner
+from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.regions.models import Branch, BranchAccess, Region
+
+PERIODS = ("month", "quarter", "year", "12m", "custom")
+MAX_CUSTOM_MONTHS = 60
+DEFAULT_STALE_MONTHS = 6
+MAX_STALE_MONTHS = 36
+GAP_LIST_LIMIT = 50
+_MONTH_TEXT = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+# Periods ----------------------------------------------------------------------------------------
+
+
+def add_months(month: int, count: int) -> int:
+    """The YYYYMM ``count`` months after (or before, if negative) ``month``."""
+    year, mon = divmod(month, 100)
+    index = year * 12 + (mon - 1) + count
+    return (index // 12) * 100 + index % 12 + 1
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months from ``first`` to ``last`` (YYYYMM, both included)."""
+
+    name: str
+    first: int
+    last: int
+
+    @property
+    def months(self) -> list[int]:
+        """Every month of the period, oldest first."""
+        result, month = [], self.first
+        while month <= self.last:
+            result.append(month)
+            month = add_months(month, 1)
+        return result
+
+    @property
+    def first_text(self) -> str:
+        """The first month as YYYY-MM."""
+        return f"{self.first // 100:04d}-{self.first % 100:02d}"
+
+    @property
+    def last_text(self) -> str:
+        """The last month as YYYY-MM."""
+        return f"{self.last // 100:04d}-{self.last % 100:02d}"
+
+
+def parse_month(text: Any) -> int | None:
+    """YYYY-MM as a YYYYMM number, or None if it is not a real month."""
+    match = _MONTH_TEXT.match(str(text or "").strip())
+    if not match:
+        return None
+    year, mon = int(match[1]), int(match[2])
+    if not (2000 <= year <= 2100 and 1 <= mon <= 12):
+        return None
+    return year * 100 + mon
+
+
+def resolve_period(name: Any, today: date, first: Any = None, last: Any = None) -> Period:
+    """The period a user chose; unknown names fall back to the last 12 months.
+
+    Raises ``FieldError`` for a custom period that is malformed, reversed or too long.
+    """
+    this_month = today.year * 100 + today.month
+    if name == "month":
+        return Period("month", this_month, this_month)
+    if name == "quarter":
+        start = today.year * 100 + (today.month - 1) // 3 * 3 + 1
+        return Period("quarter", start, add_months(start, 2))
+    if name == "year":
+        return Period("year", today.year * 100 + 1, today.year * 100 + 12)
+    if name == "custom":
+        start, end = parse_month(first), parse_month(last)
+        if start is None:
+            raise FieldError("from", _("Enter the first month as YYYY-MM."))
+        if end is None:
+            raise FieldError("to", _("Enter the last month as YYYY-MM."))
+        if end < start:
+            raise FieldError("to", _("The last month must not be before the first."))
+        if len(Period("custom", start, end).months) > MAX_CUSTOM_MONTHS:
+            raise FieldError("to", _("Choose at most %(count)d months.", count=MAX_CUSTOM_MONTHS))
+        return Period("custom", start, end)
+    return Period("12m", add_months(this_month, -11), this_month)
+
+
+# Figures ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """Summed rollup metrics with the rates derived from them."""
+
+    values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
+
+    def add(self, row: Any) -> None:
+        """Add another set of metric values (a mapping or a row with metric attributes);
+        metrics a mapping leaves out count as 0."""
+        if isinstance(row, Mapping):
+            for name in METRICS:
+                if name in row:
+                    self.values[name] += int(row[name] or 0)
+            return
+        for name in METRICS:
+            self.values[name] += int(getattr(row, name) or 0)
+
+    def __getattr__(self, name: str) -> int:
+        values = self.__dict__.get("values")
+        if values is not None and name in values:
+            return values[name]
+        raise AttributeError(name)
+
+    @property
+    def scan_rate(self) -> float | None:
+        """Share of printed copies whose code was opened at least once."""
+        copies = self.values["copies"]
+        return self.values["copies_scanned"] / copies if copies else None
+
+    @property
+    def quiz_rate(self) -> float | None:
+        """Share of quiz answers that were right."""
+        total = self.values["quiz_total"]
+        return self.values["quiz_correct"] / total if total else None
+
+    @property
+    def feedback_average(self) -> float | None:
+        """Average feedback rating (1-5)."""
+        count = self.values["feedback_count"]
+        return self.values["feedback_sum"] / count if count else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain numbers for JSON and exports (rates rounded to 4 places, None when undefined)."""
+
+        def rounded(value: float | None) -> float | None:
+            return None if value is None else round(value, 4)
+
+        return {
+            **self.values,
+            "scan_rate": rounded(self.scan_rate),
+            "quiz_rate": rounded(self.quiz_rate),
+            "feedback_average": rounded(self.feedback_average),
+        }
+
+
+@dataclass
+class ChildRow:
+    """One child region (or the region itself, ``is_own``) with its figures and monthly events."""
+
+    region: Region
+    figures: Figures
+    heat: list[int]
+    is_own: bool = False
+
+
+@dataclass
+class GapRow:
+    """An area without an easy branch: when it was last reached and the nearest branch."""
+
+    region: Region
+    reached_in_period: bool
+    last_event_on: date | None
+    nearest_branch: Branch | None
+
+
+@dataclass
+class GapReport:
+    """Areas without a branch (or hard to reach) below the region, and which were reached."""
+
+    total: int
+    reached: int
+    none_total: int
+    none_reached: int
+    hard_total: int
+    hard_reached: int
+    rows: list[GapRow]
+    more: int
+    # Every area not reached (``rows`` is its head, for the page): for the exports.
+    all_rows: list[GapRow] = field(default_factory=list)
+
+
+@dataclass
+class StalePartner:
+    """A partner not visited (no completed event) for longer than the chosen months."""
+
+    partner: Partner
+    last_visit: date | None
+
+
+@dataclass
+class CoverageReport:
+    """Everything the coverage page, its exports and the JSON endpoint show."""
+
+    region: Region
+    period: Period
+    branch: Branch | None
+    total: Figures
+    by_kind: list[tuple[EventKind, str, Figures]]
+    by_group: list[tuple[TargetGroup, Figures]]
+    by_topic: list[tuple[Topic, Figures]]
+    trend: list[tuple[int, Figures]]
+    children: list[ChildRow]
+    gaps: GapReport
+    stale_partners: list[StalePartner]
+    stale_months: int
+    breadcrumb: list[Region]
+
+
+# Scope ------------------------------------------------------------------------------------------
+
+
+def default_region(user: User) -> Region | None:
+    """The region a user's coverage page opens on: a head's own region, a staff member's
+    branch area, the (first) top-level region for administrators."""
+    if user.role is Role.HEAD:
+        return user.region
+    if user.role is Role.STAFF:
+        return user.branch.region if user.branch is not None else None
+    stmt = select(Region).where(Region.parent_id.is_(None)).order_by(Region.name, Region.id)
+    return db.session.scalars(stmt.limit(1)).first()
+
+
+def region_in_scope(user: User, region_id: Any) -> Region | None:
+    """The region with this id if the user may see coverage for it, else None."""
+    try:
+        value = int(region_id)
+    except (TypeError, ValueError):
+        return None
+    if not 1 <= value <= 2**31 - 1:
+        return None
+    stmt = select(Region).where(Region.id == value, scope_clause(Region, scope_of(user)))
+    return db.session.scalars(stmt).first()
+
+
+def region_choices(user: User) -> list[Region]:
+    """The regions offered in the region picker: the top of the user's scope and one level
+    below it (for administrators every root region and its children), in tree order."""
+    scope = scope_of(user)
+    if scope.is_everything:
+        roots = list(
+            db.session.scalars(
+                select(Region).where(Region.parent_id.is_(None)).order_by(Region.name, Region.id)
+            )
+        )
+    else:
+        top = default_region(user)
+        roots = [top] if top is not None else []
+    result: list[Region] = []
+    for root in roots:
+        result.append(root)
+        result += _child_regions(root)
+    return result
+
+
+def _rollup_scope(user: User) -> Any:
+    """Staff count only their branch's events. Heads and administrators need no filter: the
+    region asked for is already inside their scope, and its rows hold only events below it."""
+    scope = scope_of(user)
+    if scope.branch_id is not None and not scope.is_everything:
+        return CoverageRollup.branch_id == scope.branch_id
+    return true()
+
+
+def _subtree(region: Region) -> Any:
+    return Region.path.startswith(region.path, autoescape=True)
+
+
+# The report -------------------------------------------------------------------------------------
+
+
+def build_report(
+    user: User,
+    region: Region,
+    period: Period,
+    today: date,
+    stale_months: int = DEFAULT_STALE_MONTHS,
+) -> CoverageReport:
+    """All figures for ``region`` (already checked to be in the user's scope) and ``period``."""
+    in_period = CoverageRollup.month.between(period.first, period.last)
+    in_scope = _rollup_scope(user)
+
+    def grouped(
+        region_ids: list[int],
+        subtree: bool,
+        dim: str,
+        *columns: Any,
+        metrics: tuple[str, ...] = METRICS,
+    ) -> list[Any]:
+        conditions = [
+            CoverageRollup.region_id.in_(region_ids),
+            CoverageRollup.subtree.is_(subtree),
+            CoverageRollup.dim == dim,
+            in_period,
+            in_scope,
+        ]
+        if dim == DIM_ALL:
+            # dim_id is always 0 here; naming it lets the index seek straight to the months.
+            conditions.append(CoverageRollup.dim_id == 0)
+        sums = [func.sum(getattr(CoverageRollup, name)).label(name) for name in metrics]
+        stmt = select(*columns, *sums).where(*conditions).group_by(*columns)
+        return list(db.session.execute(stmt))
+
+    months = period.months
+    month_index = {m: i for i, m in enumerate(months)}
+    total = Figures()
+    trend = {m: Figures() for m in months}
+    kinds = {kind: Figures() for kind in EventKind}
+    for row in grouped([region.id], True, DIM_ALL, CoverageRollup.month, CoverageRollup.kind):
+        total.add(row._mapping)
+        trend[row.month].add(row._mapping)
+        kinds[EventKind(row.kind)].add(row._mapping)
+
+    groups = {g.id: g for g in db.session.scalars(select(TargetGroup))}
+    by_group = {gid: Figures() for gid in groups}
+    group_metrics = ("events", "reached", "check_ins")
+    for row in grouped([region.id], True, DIM_GROUP, CoverageRollup.dim_id, metrics=group_metrics):
+        if row.dim_id in by_group:
+            by_group[row.dim_id].add(row._mapping)
+    topics = {t.id: t for t in db.session.scalars(select(Topic))}
+    by_topic = {tid: Figures() for tid in topics}
+    topic_metrics = ("events", "quiz_correct", "quiz_total")
+    for row in grouped([region.id], True, DIM_TOPIC, CoverageRollup.dim_id, metrics=topic_metrics):
+        if row.dim_id in by_topic:
+            by_topic[row.dim_id].add(row._mapping)
+
+    # Child regions (their whole subtrees) and the region's own events, with monthly heat.
+    children = _child_regions(region)
+    child_rows = {c.id: ChildRow(c, Figures(), [0] * len(months)) for c in children}
+    if children:
+        columns = (CoverageRollup.region_id, CoverageRollup.month)
+        for row in grouped(list(child_rows), True, DIM_ALL, *columns):
+            child = child_rows[row.region_id]
+            child.figures.add(row._mapping)
+            child.heat[month_index[row.month]] += int(row.events or 0)
+    own = ChildRow(region, Figures(), [0] * len(months), is_own=True)
+    for row in grouped([region.id], False, DIM_ALL, CoverageRollup.month):
+        own.figures.add(row._mapping)
+        own.heat[month_index[row.month]] += int(row.events or 0)
+    rows = list(child_rows.values())
+    if any(own.figures.values.values()):
+        rows.insert(0, own)
+
+    branch = user.branch if user.role is Role.STAFF else None
+    return CoverageReport(
+        region=region,
+        period=period,
+        branch=branch,
+        total=total,
+        by_kind=[(k, str(EVENT_KIND_LABELS[k]), f) for k, f in kinds.items()],
+        by_group=sorted(
+            ((groups[gid], f) for gid, f in by_group.items()),
+            key=lambda item: item[0].sort_order,
+        ),
+        by_topic=sorted(
+            ((topics[tid], f) for tid, f in by_topic.items() if f.events or f.quiz_total),
+            key=lambda item: (-item[1].events, item[0].sort_order),
+        ),
+        trend=[(m, trend[m]) for m in months],
+        children=rows,
+        gaps=_gaps(user, region, period, today),
+        stale_partners=_stale_partners(user, region, today, stale_months),
+        stale_months=stale_months,
+        breadcrumb=_breadcrumb(user, region),
+    )
+
+
+def _child_regions(region: Region) -> list[Region]:
+    stmt = select(Region).where(Region.parent_id == region.id).order_by(Region.name, Region.id)
+    return list(db.session.scalars(stmt))
+
+
+def _breadcrumb(user: User, region: Region) -> list[Region]:
+    """The region's ancestors the user may open, then the region itself."""
+    ids = [int(part) for part in region.path.strip("/").split("/") if part]
+    visible = {
+        r.id: r
+        for r in db.session.scalars(
+            select(Region).where(Region.id.in_(ids), scope_clause(Region, scope_of(user)))
+        )
+    }
+    return [visible[i] for i in ids if i in visible]
+
+
+def _gaps(user: User, region: Region, period: Period, today: date) -> GapReport:
+    gap_access = (BranchAccess.NONE, BranchAccess.HARD_TO_REACH)
+    areas = list(
+        db.session.scalars(
+            select(Region)
+            .where(_subtree(region), Region.branch_access.in_(gap_access))
+            .order_by(Region.path)
+        )
+    )
+    if not areas:
+        return GapReport(0, 0, 0, 0, 0, 0, [], 0)
+    # Events per area and month, from its subtree rows, up to this month.
+    this_month = today.year * 100 + today.month
+    events_by_month: dict[int, dict[int, int]] = defaultdict(dict)
+    area_ids = [a.id for a in areas]
+    for start in range(0, len(area_ids), 500):
+        stmt = (
+            select(CoverageRollup.region_id, CoverageRollup.month, func.sum(CoverageRollup.events))
+            .where(
+                CoverageRollup.region_id.in_(area_ids[start : start + 500]),
+                CoverageRollup.subtree.is_(True),
+                CoverageRollup.dim == DIM_ALL,
+                CoverageRollup.month <= max(this_month, period.last),
+                _rollup_scope(user),
+            )
+            .group_by(CoverageRollup.region_id, CoverageRollup.month)
+        )
+        for region_id, month, events in db.session.execute(stmt):
+            if events:
+                events_by_month[region_id][month] = int(events)
+    branches = _branches_by_path()
+    rows = []
+    for area in areas:
+        months = events_by_month.get(area.id, {})
+        past = [m for m in months if m <= this_month]
+        last = max(past) if past else None
+        rows.append(
+            GapRow(
+                region=area,
+                reached_in_period=any(period.first <= m <= period.last for m in months),
+                last_event_on=date(last // 100, last % 100, 1) if last else None,
+                nearest_branch=_nearest_branch(area, branches),
+            )
+        )
+    none_rows = [r for r in rows if r.region.branch_access is BranchAccess.NONE]
+    hard_rows = [r for r in rows if r.region.branch_access is BranchAccess.HARD_TO_REACH]
+    # The gap list: never reached first, then the longest without a visit.
+    waiting = sorted(
+        (r for r in rows if not r.reached_in_period),
+        key=lambda r: (r.last_event_on is not None, r.last_event_on or date.min, r.region.path),
+    )
+    return GapReport(
+        total=len(rows),
+        reached=sum(r.reached_in_period for r in rows),
+        none_total=len(none_rows),
+        none_reached=sum(r.reached_in_period for r in none_rows),
+        hard_total=len(hard_rows),
+        hard_reached=sum(r.reached_in_period for r in hard_rows),
+        rows=waiting[:GAP_LIST_LIMIT],
+        more=max(0, len(waiting) - GAP_LIST_LIMIT),
+        all_rows=waiting,
+    )
+
+
+def _branches_by_path() -> dict[str, Branch]:
+    """For every region path with an active branch at or below it, the first such branch by
+    name."""
+    stmt = (
+        select(Region.path, Branch)
+        .join(Branch, Branch.region_id == Region.id)
+        .where(Branch.is_active.is_(True))
+        .order_by(Branch.name, Branch.id)
+    )
+    first: dict[str, Branch] = {}
+    for path, branch in db.session.execute(stmt):
+        parts = path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            first.setdefault("/" + "/".join(parts[:depth]) + "/", branch)
+    return first
+
+
+def _nearest_branch(area: Region, branches: dict[str, Branch]) -> Branch | None:
+    """A branch in the smallest enclosing region that has one: the area itself, its street,
+    its district, then the city (regions carry no coordinates, so the tree is the map)."""
+    parts = area.path.strip("/").split("/")
+    for depth in range(len(parts), 0, -1):
+        branch = branches.get("/" + "/".join(parts[:depth]) + "/")
+        if branch is not None:
+            return branch
+    return None
+
+
+def _stale_partners(user: User, region: Region, today: date, months: int) -> list[StalePartner]:
+    """Active partners in the region not visited for more than ``months`` months, oldest first."""
+    cutoff_month = add_months(today.year * 100 + today.month, -months)
+    cutoff = date(cutoff_month // 100, cutoff_month % 100, min(today.day, 28))
+    last_visit = (
+        select(func.max(Event.starts_at))
+        .where(
+            Event.partner_id == Partner.id,
+            Event.status == EventStatus.COMPLETED,
+            scope_clause(Event, scope_of(user)),
+        )
+        .correlate(Partner)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Partner, last_visit.label("last_visit"))
+        .join(Region, Region.id == Partner.region_id)
+        .where(
+            _subtree(region),
+            Partner.is_archived.is_(False),
+            scope_clause(Partner, scope_of(user)),
+        )
+        .order_by(Partner.name, Partner.id)
+    )
+    result = []
+    for partner, last in db.session.execute(stmt):
+        if last is None or last.date() < cutoff:
+            result.append(StalePartner(partner, last.date() if last is not None else None))
+    result.sort(key=lambda s: (s.last_visit is not None, s.last_visit or date.min))
+    return result
