@@ -663,6 +663,69 @@ def checkin_5xx() -> float:
     return figures["checkin_5xx"] + figures["scan_5xx"]
 
 
+# --- coverage for regional heads, a million events and ten million attendee rows -------------
+
+COVERAGE_ATTENDEE_ROWS = 10_000_000
+COVERAGE_ADMIN = ("admin", "outreach-admin-2024")
+COVERAGE_HEAD = ("head", "outreach-head-2024")  # the demo head: 崂山区
+COVERAGE_PERIOD = "?period=12m"
+
+# Add the scans and check-ins in bulk, then recount the coverage rollups (run in the app's env).
+ADD_ATTENDEE_ROWS = """
+import sys
+from datetime import date
+from outreach_app import create_app
+from outreach_app.demo.activity import load_attendee_rows
+app = create_app()
+with app.app_context():
+    print(load_attendee_rows(int(sys.argv[1]), date.fromisoformat(sys.argv[2])))
+"""
+
+
+@cache
+def coverage_env() -> dict[str, str]:
+    """The million-event database with about ten million more scans and check-ins."""
+    env = DEMO_DB.env()
+    started = time.perf_counter()
+    log(_python(ADD_ATTENDEE_ROWS, [str(COVERAGE_ATTENDEE_ROWS), DEMO_TODAY], env).strip())
+    log(f"attendee rows added and rollups rebuilt in {time.perf_counter() - started:.0f} s")
+    return env
+
+
+def _landing(client: PageClient, path: str) -> str:
+    """The path a redirect from ``path`` ends on (the user's own coverage page)."""
+    with client.opener.open(client.base_url + path, timeout=30) as response:
+        return urllib.parse.urlsplit(response.url).path
+
+
+@cache
+def coverage_timings() -> dict[str, list[float]]:
+    """Time the whole city's coverage (administrator) and a district's (its head), 12 months."""
+    env = coverage_env()
+    timings = {}
+    with running_server(env) as base_url:
+        for name, user in (("city", COVERAGE_ADMIN), ("district", COVERAGE_HEAD)):
+            client = PageClient(base_url)
+            client.login(*user)
+            path = _landing(client, "/coverage/") + COVERAGE_PERIOD
+            client.time_get(path, WARM_UP_REQUESTS)
+            timings[name] = client.time_get(path, TIMED_REQUESTS)
+            log(f"{path}: median {statistics.median(timings[name]):.1f} ms")
+    return timings
+
+
+@benchmark("coverage_city_12m_ms", "ms")
+def coverage_city_12m() -> float:
+    """Median time of the whole city's coverage page over the last 12 months, through gunicorn."""
+    return statistics.median(coverage_timings()["city"])
+
+
+@benchmark("coverage_district_ms", "ms")
+def coverage_district() -> float:
+    """Median time of a district's coverage page (its head, last 12 months), through gunicorn."""
+    return statistics.median(coverage_timings()["district"])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks and print a JSON line for each."""
     names = [b.name for b in BENCHMARKS]

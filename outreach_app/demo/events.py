@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from random import Random
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -83,6 +83,17 @@ class EventSlot:
     place: str  # what ``{p}`` stands for in the activity's templates
     place_short: str  # what ``{r}`` stands for
     weight: float
+
+
+class CompletedEvent(NamedTuple):
+    """What the attendee activity needs of a completed event (``start``: minutes from today)."""
+
+    id: int
+    start: int
+    kind: str
+    expected: int
+    groups: tuple[int, ...]
+    topics: tuple[int, ...]
 
 
 @dataclass
@@ -247,8 +258,13 @@ def generate_events(
     group_ids: dict[str, int],
     topic_ids: dict[str, int],
     progress: Callable[[int, int], None] | None = None,
+    completed: list[CompletedEvent] | None = None,
 ) -> EventCounts:
-    """Write ``n_events`` events and their links, dated from a year ago to two months ahead."""
+    """Write ``n_events`` events and their links, dated from a year ago to two months ahead.
+
+    With ``completed``, each completed event is also appended to it, for the attendee activity
+    that follows (see ``demo.activity``).
+    """
     prepared = [_prepare(slot, group_ids, topic_ids, staff_by_branch) for slot in slots]
     # Slot weights for the four kinds of day: (weekend, school holiday).
     cum_weights: dict[tuple[bool, bool], list[float]] = {}
@@ -275,7 +291,7 @@ def generate_events(
     clock = _Clock(conn, today, timezone)
     local, utc = clock.local, clock.utc
     random = rng.random
-    completed, cancelled = EventStatus.COMPLETED.value, EventStatus.CANCELLED.value
+    completed_status, cancelled = EventStatus.COMPLETED.value, EventStatus.CANCELLED.value
     confirmed, planned = EventStatus.CONFIRMED.value, EventStatus.PLANNED.value
     n_reasons = len(CANCEL_REASONS)
     counts = EventCounts()
@@ -328,7 +344,7 @@ def generate_events(
                     cancel_day = max(offset - int(random() * 3), created_day + 1)
                     updated = cancel_day * 1440 + 600
                 else:
-                    status = completed
+                    status = completed_status
                     # The record is written after the event, at the latest last night.
                     updated = min(end + 30 * (1 + int(random() * 60)), -60)
                     if random() < 0.25:
@@ -364,10 +380,16 @@ def generate_events(
                     utc(updated),
                 )
             )
-            for group_id in p.group_combos[bisect_right(p.group_cum, random())]:
+            groups = p.group_combos[bisect_right(p.group_cum, random())]
+            topics = p.topic_combos[bisect_right(p.topic_cum, random())]
+            for group_id in groups:
                 group_links.append((event_id, group_id))
-            for topic_id in p.topic_combos[bisect_right(p.topic_cum, random())]:
+            for topic_id in topics:
                 topic_links.append((event_id, topic_id))
+            if completed is not None and status == completed_status:
+                completed.append(
+                    CompletedEvent(event_id, start, p.kind, attendance, groups, topics)
+                )
             for user_id in staff:
                 staff_links.append((event_id, user_id))
             counts.by_status[status] += 1

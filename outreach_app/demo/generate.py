@@ -23,6 +23,7 @@ from sqlalchemy import Table, func, insert, select
 
 from outreach_app.auth.models import Role, User
 from outreach_app.auth.passwords import hash_password
+from outreach_app.coverage import rollups
 from outreach_app.demo import names
 from outreach_app.demo.activities import (
     ACTIVITIES,
@@ -30,8 +31,9 @@ from outreach_app.demo.activities import (
     PARTNER_CONTACT_TITLES,
     VILLAGE,
 )
+from outreach_app.demo.activity import ActivityCounts, generate_activity
 from outreach_app.demo.bulk import bulk_load_settings, reset_sequences
-from outreach_app.demo.events import EventCounts, EventSlot, generate_events
+from outreach_app.demo.events import CompletedEvent, EventCounts, EventSlot, generate_events
 from outreach_app.demo.places import (
     CITY_CODE,
     CITY_NAME,
@@ -90,6 +92,8 @@ class DemoSummary:
     events: EventCounts
     logins: list[DemoLogin]
     team_password: str
+    activity: ActivityCounts = field(default_factory=ActivityCounts)
+    rollup_rows: int = 0
     seconds: float = 0.0
 
     def describe(self) -> str:
@@ -115,6 +119,11 @@ class DemoSummary:
             f"            by kind: {kinds}",
             f"  links:    {self.events.group_links} target groups, "
             f"{self.events.topic_links} topics, {self.events.staff_links} staff",
+            f"  activity: {self.activity.attendance} head counts, "
+            f"{self.activity.print_runs} print runs ({self.activity.copies} copies), "
+            f"{self.activity.scans} scans, {self.activity.check_ins} check-ins, "
+            f"{self.activity.quizzes} quizzes, {self.activity.feedback} feedback",
+            f"  coverage: {self.rollup_rows} rollup rows",
             "",
             "Demo logins (user name: password):",
         ]
@@ -282,6 +291,7 @@ def generate_demo_data(
     topic_ids = dict(session.execute(select(Topic.code, Topic.id)).all())
     slots = _event_slots(rng, branches, partners)
     conn = session.connection()
+    completed: list[CompletedEvent] = []
     with bulk_load_settings(conn):
         counts = generate_events(
             conn,
@@ -295,8 +305,19 @@ def generate_demo_data(
             group_ids=group_ids,
             topic_ids=topic_ids,
             progress=progress,
+            completed=completed,
         )
-    reset_sequences(conn, tables)
+        activity = generate_activity(
+            conn,
+            rng,
+            completed,
+            today=today,
+            timezone=timezone,
+            bank_name=current_app.config["BANK_NAME"],
+        )
+        del completed
+        reset_sequences(conn, tables)
+        rollup_rows = rollups.rebuild_all(session)
 
     level4 = [node for node in regions if node.level == RegionLevel.COMMUNITY]
     return DemoSummary(
@@ -310,6 +331,8 @@ def generate_demo_data(
         events=counts,
         logins=logins,
         team_password=DEMO_PASSWORDS["team"],
+        activity=activity,
+        rollup_rows=rollup_rows,
         seconds=timer.perf_counter() - started,
     )
 

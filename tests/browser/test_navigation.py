@@ -14,12 +14,13 @@ NAV_BY_ROLE = {
         "/events/calendar",
         "/partners/",
         "/handouts",
+        "/coverage/",
         "/admin/users/",
         "/admin/regions",
         "/admin/branches",
     },
-    "head_a": {"/", "/events/", "/events/calendar", "/partners/", "/handouts"},
-    "staff_a": {"/", "/events/", "/events/calendar", "/partners/", "/handouts"},
+    "head_a": {"/", "/events/", "/events/calendar", "/partners/", "/handouts", "/coverage/"},
+    "staff_a": {"/", "/events/", "/events/calendar", "/partners/", "/handouts", "/coverage/"},
 }
 
 

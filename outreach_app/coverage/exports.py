@@ -1,0 +1,427 @@
+"""The coverage figures as tables (for CSV and XLSX) and as plain data (for JSON).
+
+``report_sections`` is the one place that decides which figures an export holds and what the
+columns are called; the CSV writes every section one after another, the workbook gives each its
+own sheet. Text cells pass through ``spreadsheet_safe`` so that a region or partner name such as
+``=cmd|…`` stays text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from outreach_app.core.downloads import spreadsheet_safe
+from outreach_app.coverage.services import CoverageReport, Figures, Period
+from outreach_app.partners.models import PARTNER_KIND_LABELS
+from outreach_app.regions.models import BRANCH_ACCESS_LABELS, Region
+
+RATE_FORMAT = "0.0%"
+AVERAGE_FORMAT = "0.00"
+_SHEET_NAME_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+
+
+def region_name(region: Region) -> str:
+    """The region's name in the current language (its Chinese name when it has no English)."""
+    locale = get_locale()
+    if locale is not None and locale.language == "en" and region.name_en:
+        return region.name_en
+    return region.name
+
+
+def month_text(month: int) -> str:
+    """A YYYYMM month as YYYY-MM."""
+    return f"{month // 100:04d}-{month % 100:02d}"
+
+
+def period_text(period: Period) -> str:
+    """The months a period covers, as ``2025-12 – 2026-11`` (one month alone when equal)."""
+    if period.first == period.last:
+        return period.first_text
+    return f"{period.first_text} – {period.last_text}"
+
+
+def percent(value: float | None) -> str:
+    """A rate as a percentage with one decimal, or a dash when it is undefined."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def average(value: float | None) -> str:
+    """An average rating with two decimals, or a dash when nobody rated."""
+    return "—" if value is None else f"{value:.2f}"
+
+
+class Rate(float):
+    """A share (0–1) that spreadsheets show as a percentage."""
+
+
+class Average(float):
+    """An average rating that spreadsheets show with two decimals."""
+
+
+def _rate(value: float | None) -> Rate | None:
+    return None if value is None else Rate(round(value, 4))
+
+
+def _average(value: float | None) -> Average | None:
+    return None if value is None else Average(round(value, 4))
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table of an export: its title (also the sheet's name), header and rows."""
+
+    key: str
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+
+
+FIGURE_COLUMNS = (
+    ("events", _l("Events held")),
+    ("events_completed", _l("Events completed")),
+    ("reached", _l("People reached (staff count)")),
+    ("check_ins", _l("QR check-ins")),
+    ("copies", _l("Handouts printed")),
+    ("copies_scanned", _l("Handouts scanned")),
+    ("scan_rate", _l("Scan rate")),
+    ("quiz_rate", _l("Quiz correct rate")),
+    ("feedback_average", _l("Feedback average")),
+)
+
+
+def _figure_cells(figures: Figures) -> list[Any]:
+    cells: list[Any] = []
+    for name, _label in FIGURE_COLUMNS:
+        if name == "scan_rate":
+            cells.append(_rate(figures.scan_rate))
+        elif name == "quiz_rate":
+            cells.append(_rate(figures.quiz_rate))
+        elif name == "feedback_average":
+            cells.append(_average(figures.feedback_average))
+        else:
+            cells.append(figures.values[name])
+    return cells
+
+
+def _figure_header(first: str) -> list[str]:
+    return [first, *(str(label) for _name, label in FIGURE_COLUMNS)]
+
+
+def report_sections(report: CoverageReport) -> list[Section]:
+    """Every table of the coverage report, headers in the current language."""
+    total = report.total
+    gaps = report.gaps
+    scope = region_name(report.region)
+    if report.branch is not None:
+        scope = f"{scope} · {report.branch.name}"
+    summary = [
+        [_("Region"), scope],
+        [_("Period"), period_text(report.period)],
+        [_("Events held"), total.events],
+        [_("Events completed"), total.events_completed],
+        [_("People reached (staff count)"), total.reached],
+        [_("QR check-ins"), total.check_ins],
+        [_("Handouts printed"), total.copies],
+        [_("Handouts scanned"), total.copies_scanned],
+        [_("Scan rate"), _rate(total.scan_rate)],
+        [_("Scans"), total.scans],
+        [_("Quiz answers"), total.quiz_total],
+        [_("Quiz correct rate"), _rate(total.quiz_rate)],
+        [_("Feedback received"), total.feedback_count],
+        [_("Feedback average"), _average(total.feedback_average)],
+        [_("Areas without a branch reached"), gaps.none_reached],
+        [_("Areas without a branch"), gaps.none_total],
+        [_("Hard-to-reach areas reached"), gaps.hard_reached],
+        [_("Hard-to-reach areas"), gaps.hard_total],
+        [
+            _("Partners not visited for more than %(n)d months", n=report.stale_months),
+            len(report.stale_partners),
+        ],
+    ]
+    sections = [Section("summary", _("Summary"), [_("Figure"), _("Value")], summary)]
+    sections.append(
+        Section(
+            "kinds",
+            _("By kind"),
+            _figure_header(_("Kind")),
+            [[label, *_figure_cells(f)] for _kind, label, f in report.by_kind],
+        )
+    )
+    sections.append(
+        Section(
+            "groups",
+            _("By target group"),
+            [
+                _("Target group"),
+                _("Events for the group"),
+                _("People reached (staff count)"),
+                _("QR check-ins"),
+            ],
+            [[g.name, f.events, f.reached, f.check_ins] for g, f in report.by_group],
+        )
+    )
+    sections.append(
+        Section(
+            "topics",
+            _("By topic"),
+            [
+                _("Topic"),
+                _("Events on the topic"),
+                _("Quiz answers"),
+                _("Quiz correct"),
+                _("Quiz correct rate"),
+            ],
+            [
+                [t.name, f.events, f.quiz_total, f.quiz_correct, _rate(f.quiz_rate)]
+                for t, f in report.by_topic
+            ],
+        )
+    )
+    sections.append(
+        Section(
+            "trend",
+            _("By month"),
+            _figure_header(_("Month")),
+            [[month_text(m), *_figure_cells(f)] for m, f in report.trend],
+        )
+    )
+    sections.append(
+        Section(
+            "children",
+            _("Regions"),
+            _figure_header(_("Region")),
+            [[child_label(c), *_figure_cells(c.figures)] for c in report.children],
+        )
+    )
+    months = [month_text(m) for m, _f in report.trend]
+    sections.append(
+        Section(
+            "heat",
+            _("Events by region and month"),
+            [_("Region"), *months],
+            [[child_label(c), *c.heat] for c in report.children],
+        )
+    )
+    sections.append(
+        Section(
+            "gaps",
+            _("Areas not reached"),
+            [_("Area"), _("Branch access"), _("Last event"), _("Nearest branch")],
+            [
+                [
+                    region_name(row.region),
+                    str(BRANCH_ACCESS_LABELS[row.region.branch_access]),
+                    month_text(_month(row.last_event_on))
+                    if row.last_event_on
+                    else _("Never reached"),
+                    row.nearest_branch.name if row.nearest_branch else "",
+                ]
+                for row in gaps.all_rows
+            ],
+        )
+    )
+    sections.append(
+        Section(
+            "partners",
+            _("Partners not visited"),
+            [_("Partner"), _("Kind"), _("Last visit")],
+            [
+                [
+                    s.partner.name,
+                    str(PARTNER_KIND_LABELS[s.partner.kind]),
+                    s.last_visit.isoformat() if s.last_visit else _("Never visited"),
+                ]
+                for s in report.stale_partners
+            ],
+        )
+    )
+    return sections
+
+
+def child_label(child: Any) -> str:
+    """A child row's name; the region's own events are marked as such."""
+    name = region_name(child.region)
+    return _("%(name)s (own events)", name=name) if child.is_own else name
+
+
+def _month(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+# CSV --------------------------------------------------------------------------------------------
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Rate):
+        return f"{float(value) * 100:.1f}%"
+    if isinstance(value, Average):
+        return f"{float(value):.2f}"
+    return spreadsheet_safe(value)
+
+
+def csv_text(sections: list[Section]) -> str:
+    """All sections in one CSV text with a byte-order mark (so Excel reads UTF-8): each is a
+    title line, a header and its rows, with a blank line between sections."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for index, section in enumerate(sections):
+        if index:
+            writer.writerow([])
+        writer.writerow([spreadsheet_safe(section.title)])
+        writer.writerow([spreadsheet_safe(name) for name in section.header])
+        for row in section.rows:
+            writer.writerow([_csv_value(value) for value in row])
+    return "\ufeff" + buffer.getvalue()
+
+
+# XLSX -------------------------------------------------------------------------------------------
+
+
+def sheet_title(title: str, taken: set[str]) -> str:
+    """A valid, unique worksheet name (at most 31 characters, none of []:*?/\\)."""
+    base = _SHEET_NAME_UNSAFE.sub(" ", title).strip()[:31] or "Sheet"
+    name, number = base, 2
+    while name.lower() in taken:
+        suffix = f" {number}"
+        name = base[: 31 - len(suffix)] + suffix
+        number += 1
+    taken.add(name.lower())
+    return name
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def xlsx_bytes(sections: list[Section]) -> bytes:
+    """A workbook with one sheet per section; header rows bold and frozen, rates as %."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    taken: set[str] = set()
+    bold = Font(bold=True)
+    for section in sections:
+        sheet = workbook.create_sheet(sheet_title(section.title, taken))
+        sheet.append([_xlsx_value(name) for name in section.header])
+        for cell in sheet[1]:
+            cell.font = bold
+        sheet.freeze_panes = "A2"
+        for row in section.rows:
+            sheet.append([_xlsx_value(float(v) if isinstance(v, float) else v) for v in row])
+            for cell, value in zip(sheet[sheet.max_row], row, strict=False):
+                if isinstance(value, Rate):
+                    cell.number_format = RATE_FORMAT
+                elif isinstance(value, Average):
+                    cell.number_format = AVERAGE_FORMAT
+        widths = [max(len(str(v or "")) for v in column) for column in _columns(section)]
+        for index, width in enumerate(widths, start=1):
+            letter = sheet.cell(row=1, column=index).column_letter
+            sheet.column_dimensions[letter].width = min(48, max(10, width * 1.6 + 2))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _columns(section: Section) -> list[list[Any]]:
+    table = [section.header, *section.rows]
+    count = max(len(row) for row in table)
+    return [[row[i] if i < len(row) else "" for row in table] for i in range(count)]
+
+
+# JSON -------------------------------------------------------------------------------------------
+
+
+def report_data(report: CoverageReport) -> dict[str, Any]:
+    """The report as plain JSON-ready data (names in both languages where they exist)."""
+    gaps = report.gaps
+
+    def region_ref(region: Region) -> dict[str, Any]:
+        return {
+            "id": region.id,
+            "name": region.name,
+            "name_en": region.name_en,
+            "division_code": region.division_code,
+            "level": region.level,
+        }
+
+    return {
+        "region": region_ref(report.region),
+        "branch": (
+            {"id": report.branch.id, "name": report.branch.name}
+            if report.branch is not None
+            else None
+        ),
+        "period": {
+            "name": report.period.name,
+            "from": report.period.first_text,
+            "to": report.period.last_text,
+        },
+        "total": report.total.as_dict(),
+        "by_kind": [{"kind": str(kind), **f.as_dict()} for kind, _label, f in report.by_kind],
+        "by_group": [
+            {"group": g.code, "name_zh": g.name_zh, "name_en": g.name_en, **f.as_dict()}
+            for g, f in report.by_group
+        ],
+        "by_topic": [
+            {"topic": t.code, "name_zh": t.name_zh, "name_en": t.name_en, **f.as_dict()}
+            for t, f in report.by_topic
+        ],
+        "trend": [{"month": month_text(m), **f.as_dict()} for m, f in report.trend],
+        "children": [
+            {
+                "region": region_ref(c.region),
+                "is_own": c.is_own,
+                "events_by_month": c.heat,
+                **c.figures.as_dict(),
+            }
+            for c in report.children
+        ],
+        "gaps": {
+            "total": gaps.total,
+            "reached": gaps.reached,
+            "none_total": gaps.none_total,
+            "none_reached": gaps.none_reached,
+            "hard_to_reach_total": gaps.hard_total,
+            "hard_to_reach_reached": gaps.hard_reached,
+            "not_reached": [
+                {
+                    "region": region_ref(row.region),
+                    "branch_access": str(row.region.branch_access),
+                    "last_event_month": (
+                        month_text(_month(row.last_event_on)) if row.last_event_on else None
+                    ),
+                    "nearest_branch": (
+                        {"id": row.nearest_branch.id, "name": row.nearest_branch.name}
+                        if row.nearest_branch is not None
+                        else None
+                    ),
+                }
+                for row in gaps.all_rows
+            ],
+        },
+        "stale_months": report.stale_months,
+        "stale_partners": [
+            {
+                "id": s.partner.id,
+                "name": s.partner.name,
+                "kind": str(s.partner.kind),
+                "last_visit": s.last_visit.isoformat() if s.last_visit else None,
+            }
+            for s in report.stale_partners
+        ],
+    }

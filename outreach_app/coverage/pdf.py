@@ -1,0 +1,352 @@
+"""A one-page printable summary of the coverage report (A4 portrait) for quarterly reporting.
+
+The handouts' embedded font is used (WenQuanYi Micro Hei, with its fallback), and every piece of
+text goes through ``handouts.pdf.markup``, which escapes it, so names can never inject markup.
+Whatever the data, the content is shrunk to fit the one page.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import HexColor, white
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Frame, KeepInFrame, Paragraph, Spacer, Table, TableStyle
+
+from outreach_app.coverage.exports import (
+    average,
+    child_label,
+    month_text,
+    percent,
+    period_text,
+    region_name,
+)
+from outreach_app.coverage.services import CoverageReport
+from outreach_app.handouts.pdf import BRAND, FONT_NAME, INK, MUTED, markup, register_fonts
+from outreach_app.regions.models import BRANCH_ACCESS_LABELS
+
+MARGIN = 14 * mm
+BAND_HEIGHT = 24 * mm
+TABLE_RULE = HexColor("#e3e6ea")
+TABLE_HEAD = HexColor("#f5f6f8")
+KPI_TINT = HexColor("#fdf1f1")
+MAX_CHILD_ROWS = 14
+MAX_GAP_ROWS = 8
+MAX_PARTNER_ROWS = 6
+
+
+def _style(size: float, color=INK, leading: float = 1.35, align: int = 0) -> ParagraphStyle:
+    locale = get_locale()
+    is_chinese = locale is None or locale.language == "zh"
+    return ParagraphStyle(
+        f"s{size}",
+        fontName=FONT_NAME,
+        fontSize=size,
+        leading=size * leading,
+        textColor=color,
+        # Chinese breaks between any two characters; English only between words.
+        wordWrap="CJK" if is_chinese else None,
+        alignment=align,
+    )
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _trend(report: CoverageReport, width: float) -> Drawing:
+    """Events held per month as a bar chart."""
+    height = 38 * mm
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 12 * mm, 7 * mm
+    chart.width, chart.height = width - 14 * mm, height - 10 * mm
+    chart.data = [[f.events for _m, f in report.trend]]
+    every = max(1, len(report.trend) // 12 + (1 if len(report.trend) % 12 else 0))
+    chart.categoryAxis.categoryNames = [
+        month_text(m)[2:] if i % every == 0 else "" for i, (m, _f) in enumerate(report.trend)
+    ]
+    for axis in (chart.categoryAxis, chart.valueAxis):
+        axis.labels.fontName = FONT_NAME
+        axis.labels.fontSize = 6.5
+        axis.labels.fillColor = MUTED
+        axis.strokeColor = TABLE_RULE
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = TABLE_RULE
+    chart.valueAxis.labelTextFormat = lambda v: f"{int(v):,}"
+    chart.bars[0].fillColor = BRAND
+    chart.bars[0].strokeColor = None
+    chart.barSpacing = 1
+    drawing.add(chart)
+    return drawing
+
+
+def _p(text: object, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(markup(str(text)), style)
+
+
+def _table(header: list[str], rows: list[list[object]], widths: list[float]) -> Table:
+    head = _style(7.5, MUTED)
+    cell = _style(8)
+    number = _style(8, align=2)
+    data = [[_p(h, head) for h in header]]
+    for row in rows:
+        data.append(
+            [
+                _p(
+                    _cell(v),
+                    number if i and (isinstance(v, int | float) or str(v).endswith("%")) else cell,
+                )
+                for i, v in enumerate(row)
+            ]
+        )
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), TABLE_HEAD),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, TABLE_RULE),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def _kpis(report: CoverageReport, width: float) -> Table:
+    total = report.total
+    value = _style(15, BRAND, leading=1.2)
+    label = _style(7.5, MUTED)
+    items = [
+        (f"{total.events:,}", _("Events held")),
+        (f"{total.reached:,}", _("People reached (staff count)")),
+        (f"{total.check_ins:,}", _("QR check-ins")),
+        (f"{total.copies:,}", _("Handouts printed")),
+        (percent(total.scan_rate), _("Scan rate")),
+        (percent(total.quiz_rate), _("Quiz correct rate")),
+        (average(total.feedback_average), _("Feedback average")),
+        (
+            f"{report.gaps.reached}/{report.gaps.total}",
+            _("No-branch areas reached"),
+        ),
+    ]
+    cells = [[_p(v, value), _p(lbl, label)] for v, lbl in items]
+    rows = [cells[:4], cells[4:]]
+    data = [[Table([[c[0]], [c[1]]], hAlign="LEFT") for c in row] for row in rows]
+    table = Table(data, colWidths=[width / 4] * 4, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), KPI_TINT),
+                ("BOX", (0, 0), (-1, -1), 0.6, white),
+                ("INNERGRID", (0, 0), (-1, -1), 3, white),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> bytes:
+    """The PDF bytes of the one-page summary."""
+    register_fonts()
+    buffer = io.BytesIO()
+    page_width, page_height = A4
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    title = _("Coverage report")
+    canvas.setTitle(f"{title} · {region_name(report.region)} · {period_text(report.period)}")
+    canvas.setAuthor(bank_name)
+    canvas.setFillColor(BRAND)
+    canvas.rect(0, page_height - BAND_HEIGHT, page_width, BAND_HEIGHT, stroke=0, fill=1)
+    width = page_width - 2 * MARGIN
+    band = [
+        _p(f"{bank_name} · {title}", _style(9, white)),
+        _p(region_name(report.region), _style(17, white, leading=1.15)),
+    ]
+    band_frame = Frame(
+        MARGIN,
+        page_height - BAND_HEIGHT,
+        width,
+        BAND_HEIGHT - 3 * mm,
+        showBoundary=0,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    band_frame.addFromList(band, canvas)
+
+    h2 = _style(10.5, BRAND, leading=1.3)
+    meta = _style(8.5, MUTED)
+    scope = _("Period: %(period)s", period=period_text(report.period))
+    if report.branch is not None:
+        scope += " · " + _("Branch: %(name)s", name=report.branch.name)
+    story: list = [_p(scope, meta), Spacer(0, 3 * mm), _kpis(report, width), Spacer(0, 4 * mm)]
+    story += [_p(_("Events held per month"), h2), _trend(report, width), Spacer(0, 3 * mm)]
+
+    half = (width - 6 * mm) / 2
+    kinds = _table(
+        [_("Kind"), _("Events held"), _("People reached (staff count)"), _("QR check-ins")],
+        [[label, f.events, f.reached, f.check_ins] for _k, label, f in report.by_kind],
+        [half * 0.34, half * 0.2, half * 0.26, half * 0.2],
+    )
+    groups = _table(
+        [
+            _("Target group"),
+            _("Events for the group"),
+            _("People reached (staff count)"),
+            _("QR check-ins"),
+        ],
+        [[g.name, f.events, f.reached, f.check_ins] for g, f in report.by_group],
+        [half * 0.34, half * 0.2, half * 0.26, half * 0.2],
+    )
+    pair = Table(
+        [[[_p(_("By kind"), h2), kinds], [_p(_("By target group"), h2), groups]]],
+        colWidths=[half + 6 * mm, half],
+        hAlign="LEFT",
+    )
+    pair.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    story += [pair, Spacer(0, 3 * mm)]
+
+    children = report.children[:MAX_CHILD_ROWS]
+    story.append(_p(_("Regions"), h2))
+    story.append(
+        _table(
+            [
+                _("Region"),
+                _("Events held"),
+                _("People reached (staff count)"),
+                _("QR check-ins"),
+                _("Handouts printed"),
+                _("Scan rate"),
+                _("Quiz correct rate"),
+            ],
+            [
+                [
+                    child_label(c),
+                    c.figures.events,
+                    c.figures.reached,
+                    c.figures.check_ins,
+                    c.figures.copies,
+                    percent(c.figures.scan_rate),
+                    percent(c.figures.quiz_rate),
+                ]
+                for c in children
+            ],
+            [width * 0.28, *[width * 0.12] * 6],
+        )
+    )
+    if len(report.children) > MAX_CHILD_ROWS:
+        more = len(report.children) - MAX_CHILD_ROWS
+        story.append(_p(_("… and %(n)d more in the spreadsheet export.", n=more), meta))
+    story.append(Spacer(0, 3 * mm))
+
+    gaps = report.gaps
+    story.append(_p(_("Areas without a branch or hard to reach"), h2))
+    story.append(
+        _p(
+            _(
+                "No branch: %(a)d of %(b)d reached. Hard to reach: %(c)d of %(d)d reached.",
+                a=gaps.none_reached,
+                b=gaps.none_total,
+                c=gaps.hard_reached,
+                d=gaps.hard_total,
+            ),
+            _style(8.5),
+        )
+    )
+    if gaps.rows:
+        story.append(
+            _table(
+                [
+                    _("Area not reached in the period"),
+                    _("Branch access"),
+                    _("Last event"),
+                    _("Nearest branch"),
+                ],
+                [
+                    [
+                        region_name(row.region),
+                        str(BRANCH_ACCESS_LABELS[row.region.branch_access]),
+                        month_text(row.last_event_on.year * 100 + row.last_event_on.month)
+                        if row.last_event_on
+                        else _("Never reached"),
+                        row.nearest_branch.name if row.nearest_branch else "—",
+                    ]
+                    for row in gaps.rows[:MAX_GAP_ROWS]
+                ],
+                [width * 0.34, width * 0.2, width * 0.16, width * 0.3],
+            )
+        )
+        if len(gaps.all_rows) > MAX_GAP_ROWS:
+            more = len(gaps.all_rows) - MAX_GAP_ROWS
+            story.append(_p(_("… and %(n)d more in the spreadsheet export.", n=more), meta))
+    story.append(Spacer(0, 3 * mm))
+    stale = report.stale_partners
+    story.append(
+        _p(
+            _(
+                "Partners not visited for more than %(n)d months: %(count)d",
+                n=report.stale_months,
+                count=len(stale),
+            ),
+            h2,
+        )
+    )
+    if stale:
+        names = _(", ").join(s.partner.name for s in stale[:MAX_PARTNER_ROWS])
+        if len(stale) > MAX_PARTNER_ROWS:
+            names += " …"
+        story.append(_p(names, _style(8)))
+
+    body_top = page_height - BAND_HEIGHT - 4 * mm
+    footer = 10 * mm
+    frame = Frame(
+        MARGIN,
+        footer + 2 * mm,
+        width,
+        body_top - footer - 2 * mm,
+        showBoundary=0,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    frame.addFromList(
+        [KeepInFrame(width, body_top - footer - 2 * mm, story, mode="shrink")], canvas
+    )
+    canvas.setFont(FONT_NAME, 7.5)
+    canvas.setFillColor(MUTED)
+    canvas.drawString(
+        MARGIN,
+        footer - 3 * mm,
+        _("Cancelled events are not counted. Printed on %(day)s.", day=printed_on.isoformat()),
+    )
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
