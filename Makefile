@@ -37,7 +37,9 @@ test-sqlite: install system-packages
 test-postgres: install system-packages
 	scripts/with-postgres $(BIN)/python -m pytest
 
-test: lint test-sqlite test-postgres
+# The two databases' runs are independent, so they run side by side (one per core).
+test: lint install system-packages
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
 bench: install system-packages
 	$(BIN)/python bench/run.py
