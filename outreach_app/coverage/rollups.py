@@ -405,16 +405,9 @@ def bump(
         {**zero, "region_id": ancestor, "subtree": True, **key, **deltas}
         for ancestor in ancestors_or_self(target.region_path)
     ]
-    # One statement for the own row and every enclosing region's row.
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(CoverageRollup).values(rows)
-    table = CoverageRollup.__table__
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[c.name for c in table.primary_key.columns],
-        set_={name: table.c[name] + stmt.excluded[name] for name in deltas},
-    )
-    session.execute(stmt)
+    # One prepared statement for the own row and every enclosing region's row (executemany).
+    stmt = _upsert_statement(session.get_bind().dialect.name, tuple(sorted(deltas)))
+    session.execute(stmt, rows)
 
 
 # Marking structural changes ----------------------------------------------------------------------
