@@ -21,6 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Frame, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
+from outreach_app.coverage.charts import nice_ceiling, nice_step
 from outreach_app.coverage.exports import (
     average,
     child_label,
@@ -84,6 +85,10 @@ def _trend(report: CoverageReport, width: float) -> Drawing:
         axis.labels.fillColor = MUTED
         axis.strokeColor = TABLE_RULE
     chart.valueAxis.valueMin = 0
+    # Whole-number grid lines (left alone, reportlab may pick 0.5 steps that round to repeats).
+    top = max((f.events for _m, f in report.trend), default=0)
+    chart.valueAxis.valueMax = nice_ceiling(top)
+    chart.valueAxis.valueStep = nice_step(top)
     chart.valueAxis.visibleGrid = True
     chart.valueAxis.gridStrokeColor = TABLE_RULE
     chart.valueAxis.labelTextFormat = lambda v: f"{int(v):,}"
