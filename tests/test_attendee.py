@@ -611,3 +611,40 @@ def test_typed_and_refused_input_is_shown_escaped(client, run):
     assert refused.status_code == 400
     html = refused.get_data(as_text=True)
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_each_copy_of_a_run_gets_its_own_token_and_csrf_token(app, database_url, world, run):
+    """The page is rendered once per run and mode: every copy still gets its own links and
+    forms, and every reader their own CSRF token that the forms accept."""
+    strict = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True}
+    )
+    try:
+        pages = {}
+        for token in run.tokens[:2]:
+            client = strict.test_client()
+            html = client.get(f"/s/{token}").get_data(as_text=True)
+            other = next(t for t in run.tokens[:2] if t != token)
+            assert f"/s/{token}/checkin" in html and f"/s/{token}/feedback" in html
+            assert f"/s/{token}/quiz" in html and f"/s/{token}/help" in html
+            assert other not in html
+            pages[token] = (client, csrf_token_from(html))
+        assert pages[run.tokens[0]][1] != pages[run.tokens[1]][1]
+        for token, (client, csrf) in pages.items():
+            done = client.post(f"/s/{token}/checkin", data={"csrf_token": csrf, "group": "youth"})
+            html = done.get_data(as_text=True)
+            assert done.status_code == 200 and 'data-testid="checkin-done"' in html
+            assert f"/s/{token}/feedback" in html
+        assert count(app, CheckIn, print_run_id=run.id) == 2
+        # A refused comment is put back for its writer only, never kept for the next reader.
+        client, csrf = pages[run.tokens[0]]
+        refused = client.post(
+            f"/s/{run.tokens[0]}/feedback", data={"csrf_token": csrf, "comment": "mine"}
+        )
+        assert refused.status_code == 400 and ">mine</textarea>" in refused.get_data(as_text=True)
+        client, csrf = pages[run.tokens[1]]
+        again = client.post(f"/s/{run.tokens[1]}/feedback", data={"csrf_token": csrf})
+        assert again.status_code == 400 and "mine" not in again.get_data(as_text=True)
+    finally:
+        with strict.app_context():
+            db.engine.dispose()

@@ -11,6 +11,8 @@ after the same single query.
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +27,7 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale, format_date, get_translations
+from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
@@ -194,21 +197,49 @@ def _not_found(copy: Copy | None, typed: str = ""):
 
 
 def _copy_page(copy: Copy, status: int = 200, **outcome: Any):
-    """The copy's page in the request's language and mode, with a form's outcome if any."""
+    """The copy's page in the request's language and mode, with a form's outcome if any.
+
+    Everything on it but the copy's token and the CSRF token is the same for every copy of a
+    print run (its ``page`` and handout versions never change), so the page is rendered once
+    per run, version, language, mode and outcome with markers in their place, and each answer
+    fills them in. A page echoing the attendee's own comment is rendered afresh.
+    """
     lang, senior = _language(copy), _senior(copy)
     text = handout_in(copy, lang)
-    return _render(
-        "attendee/copy.html",
-        lang,
-        senior,
-        status,
-        copy=copy,
-        text=text,
-        event_date=_event_date(copy, lang),
-        groups=group_options(),
-        has_quiz=bool(quiz_questions(text.topic_code, lang)),
-        **outcome,
-    )
+    cacheable = "comment" not in outcome
+    key = (copy.run_id, text.version_id, lang, senior, tuple(sorted(outcome.items())))
+    cache = _page_cache()
+    html = cache.get(key) if cacheable else None
+    if html is None:
+        html, _ = _render(
+            "attendee/copy.html",
+            lang,
+            senior,
+            copy=replace(copy, token=_MARKS["token"]),
+            csrf_token=lambda: _MARKS["csrf"],
+            text=text,
+            event_date=_event_date(copy, lang),
+            groups=group_options(),
+            has_quiz=bool(quiz_questions(text.topic_code, lang)),
+            **outcome,
+        )
+        if cacheable:
+            if len(cache) >= PAGE_CACHE_SIZE:
+                cache.clear()
+            cache[key] = html
+    page = html.replace(_MARKS["token"], copy.token).replace(_MARKS["csrf"], generate_csrf())
+    return page, status
+
+
+# Pages kept per process; when full the cache starts again (a few KB each).
+PAGE_CACHE_SIZE = 512
+# Stand-ins for the per-copy values while a page is rendered for the cache: random per process,
+# in characters that URLs and HTML leave as they are, so no text can contain them by chance.
+_MARKS = {"token": "m" + secrets.token_hex(16), "csrf": "m" + secrets.token_hex(16)}
+
+
+def _page_cache() -> dict[tuple[Any, ...], str]:
+    return current_app.extensions.setdefault("attendee_pages", {})
 
 
 # The page and its forms -----------------------------------------------------------------------
