@@ -7,7 +7,6 @@ the version check, so nothing needs to be stored besides the number.
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -15,28 +14,25 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from icalendar import Calendar
 from icalendar import Event as IcsEvent
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from outreach_app.audit.services import record
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import MAX_ID, scope_clause, scope_of
+from outreach_app.auth.scope import scope_clause, scope_of
+from outreach_app.auth.user_tokens import UserTokenKind
 from outreach_app.core.types import utcnow
 from outreach_app.events.models import Event, EventStatus, event_staff
 from outreach_app.extensions import db
 
-SALT = "calendar-feed"
-# A real token is about 30 characters; anything much longer is not worth decoding.
-TOKEN_MAX_LENGTH = 200
 PAST_DAYS = 60
 FUTURE_DAYS = 365
 # Calendar apps ask again after this long (they may ask less often).
 REFRESH_INTERVAL = timedelta(hours=1)
-# A feed turned on again starts from a random version in this range, so that it can never
-# bring back an address used before it was turned off (0 keeps no memory of the old number);
-# the range leaves room for renewals below the column's 32-bit limit.
-FIRST_VERSIONS = (2**20, 2**30)
+FEED = UserTokenKind(
+    salt="calendar-feed",
+    version_attribute="calendar_feed_version",
+    audit_name="calendar_feed",
+)
 
 ICS_STATUS = {
     EventStatus.PLANNED: "TENTATIVE",
@@ -46,15 +42,9 @@ ICS_STATUS = {
 }
 
 
-def _serializer(secret_key: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key, salt=SALT)
-
-
 def feed_token(user: User, secret_key: str) -> str | None:
     """The token of ``user``'s current feed address, or None when the feed is off."""
-    if user.calendar_feed_version <= 0:
-        return None
-    return str(_serializer(secret_key).dumps([user.id, user.calendar_feed_version]))
+    return FEED.token_for(user, secret_key)
 
 
 def user_for_token(token: str, secret_key: str) -> User | None:
@@ -62,24 +52,7 @@ def user_for_token(token: str, secret_key: str) -> User | None:
 
     Forged, tampered, revoked, old-version and inactive users' tokens all end in the same None.
     """
-    if not token or len(token) > TOKEN_MAX_LENGTH:
-        return None
-    try:
-        payload = _serializer(secret_key).loads(token)
-    except BadSignature:
-        return None
-    if (
-        not isinstance(payload, list)
-        or len(payload) != 2
-        or not all(type(n) is int for n in payload)
-        or not 0 < payload[0] <= MAX_ID
-        or payload[1] <= 0
-    ):
-        return None
-    user = db.session.get(User, payload[0])
-    if user is None or not user.is_active or user.calendar_feed_version != payload[1]:
-        return None
-    return user
+    return FEED.user_for(token, secret_key)
 
 
 def renew_feed(user: User) -> int:
@@ -88,28 +61,12 @@ def renew_feed(user: User) -> int:
     A running feed's version goes up by one; a feed turned on (again) gets a random version,
     since versions it had before it was turned off are forgotten and must not come back.
     """
-    previous = user.calendar_feed_version
-    if previous > 0:
-        user.calendar_feed_version = previous + 1
-        action = "calendar_feed_renewed"
-    else:
-        low, high = FIRST_VERSIONS
-        user.calendar_feed_version = low + secrets.randbelow(high - low)
-        action = "calendar_feed_created"
-    record(action, user, actor=user, version=user.calendar_feed_version)
-    db.session.flush()
-    return user.calendar_feed_version
+    return FEED.renew(user)
 
 
 def turn_off_feed(user: User) -> bool:
     """Stop ``user``'s feed; False if it was off already."""
-    if user.calendar_feed_version <= 0:
-        return False
-    previous = user.calendar_feed_version
-    user.calendar_feed_version = 0
-    record("calendar_feed_revoked", user, actor=user, previous_version=previous)
-    db.session.flush()
-    return True
+    return FEED.revoke(user)
 
 
 def feed_events(user: User, today: date) -> list[Event]:
