@@ -189,15 +189,22 @@ class PageClient:
         return timings
 
 
+# The staff pages' benchmarks make more requests than the default limit allows.
+PAGE_BENCH_LIMITS = {"RATELIMIT_DEFAULT": "100000 per minute"}
+
+
 @contextmanager
-def running_server(env: dict[str, str]) -> Iterator[str]:
-    """gunicorn (one worker) on a free local port for the length of the block; its base URL."""
+def running_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    """gunicorn (sync workers) on a free local port for the length of the block; its base URL.
+    ``env`` is the server's whole environment, rate limits included."""
     port = _free_port()
-    server_env = dict(env, RATELIMIT_DEFAULT="100000 per minute")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        [
+            *(sys.executable, "-m", "gunicorn", "-w", str(workers)),
+            *("-b", f"127.0.0.1:{port}", "wsgi:app"),
+        ],
         cwd=ROOT,
-        env=server_env,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=sys.stderr,
     )
@@ -234,7 +241,7 @@ def percentile(values: list[float], share: float) -> float:
 def page_timings() -> dict[str, list[float]]:
     """Time the filtered event list and the month calendar as the demo staff member."""
     env = DEMO_DB.env()
-    with running_server(env) as base_url:
+    with running_server(dict(env, **PAGE_BENCH_LIMITS)) as base_url:
         client = PageClient(base_url)
         client.login(*BENCH_USER)
         timings = {}
@@ -489,41 +496,6 @@ end
 )
 
 
-@contextmanager
-def attendee_server(env: dict[str, str]) -> Iterator[str]:
-    """gunicorn with two sync workers on a free local port; only the rate limits raised."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "-w", str(ATTENDEE_WORKERS)),
-            *("-b", f"127.0.0.1:{port}", "wsgi:app"),
-        ],
-        cwd=ROOT,
-        env=dict(env, **ATTENDEE_RAISED_LIMITS),
-        stdout=subprocess.DEVNULL,
-        stderr=sys.stderr,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            try:
-                with urllib.request.urlopen(base_url + "/healthz", timeout=2):  # noqa: S310
-                    break
-            except OSError as error:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start: {error}") from error
-                time.sleep(0.2)
-        yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
 def _python(code: str, args: list[str], env: dict[str, str]) -> str:
     """Run a Python snippet in the project with ``env``; its stdout."""
     done = subprocess.run(
@@ -600,7 +572,7 @@ def attendee_load() -> dict[str, float]:
         scan_tokens.write_text("\n".join(all_tokens[:half]) + "\n")
         checkin_tokens.write_text("\n".join(all_tokens[half:]) + "\n")
         acks = folder / "acks"
-        with attendee_server(env) as base_url:
+        with running_server(dict(env, **ATTENDEE_RAISED_LIMITS), ATTENDEE_WORKERS) as base_url:
             health = _wrk(base_url, WRK_HEALTH, dict(env, ATTENDEE_TOKENS=str(scan_tokens)))
             log(
                 f"for scale, /healthz on this machine now: {health['ok'] / health['seconds']:.0f}/s"
@@ -703,7 +675,7 @@ def coverage_timings() -> dict[str, list[float]]:
     """Time the whole city's coverage (administrator) and a district's (its head), 12 months."""
     env = coverage_env()
     timings = {}
-    with running_server(env) as base_url:
+    with running_server(dict(env, **PAGE_BENCH_LIMITS)) as base_url:
         for name, user in (("city", COVERAGE_ADMIN), ("district", COVERAGE_HEAD)):
             client = PageClient(base_url)
             client.login(*user)
