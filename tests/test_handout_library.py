@@ -112,6 +112,13 @@ def test_library_filters(english, auth, world, app):
     assert html.count('data-testid="handout-item"') == 1
     html = english.get("/handouts?q=养老").get_data(as_text=True)
     assert html.count('data-testid="handout-item"') >= 1
+    # Tips are searched too ("mortgage" and 以房养老 stand only in the pension handouts' tips).
+    html = english.get("/handouts?q=MORTGAGE").get_data(as_text=True)
+    assert html.count('data-testid="handout-item"') == 1
+    assert "Protect your retirement savings from scams" in html
+    html = english.get("/handouts?q=以房养老").get_data(as_text=True)
+    assert html.count('data-testid="handout-item"') == 1
+    assert "守好养老钱，谨防养老诈骗" in html
     # Nothing for everyone among the shipped handouts: an empty state, not an error.
     html = english.get("/handouts?group=everyone").get_data(as_text=True)
     assert "No handouts match these filters." in html

@@ -162,10 +162,25 @@ def library_select(filters: LibraryFilters) -> Select[tuple[Handout]]:
                         HandoutVersion.lead,
                         HandoutVersion.never_ask,
                     )
-                )
+                ),
+                HandoutVersion.id.in_(_versions_with_tip(newest, needle)),
             )
         )
     return stmt
+
+
+def _versions_with_tip(newest: Any, needle: str) -> list[int]:
+    """The current versions with a tip containing ``needle`` (lower case). Tips are a JSON list,
+    which the databases store differently, so they are searched here: the library holds tens of
+    handouts, not thousands."""
+    rows = db.session.execute(
+        select(HandoutVersion.id, HandoutVersion.tips).join(
+            newest,
+            (newest.c.handout_id == HandoutVersion.handout_id)
+            & (newest.c.number == HandoutVersion.number),
+        )
+    )
+    return [row.id for row in rows if any(needle in tip.lower() for tip in row.tips)]
 
 
 def current_versions(handout_ids: list[int]) -> dict[int, HandoutVersion]:
