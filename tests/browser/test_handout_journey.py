@@ -68,10 +68,13 @@ def test_staff_previews_prints_and_downloads_handouts(app, page, live_server, wo
     assert row.get_by_test_id("download").count() == 0
     screenshot(page, "handouts-6-event-withdrawn")
 
-    # On a phone the runs table scrolls inside its card; the page itself does not widen.
-    page.set_viewport_size({"width": 390, "height": 844})
+    # On a phone each run becomes a labelled block: nothing scrolls sideways, not even the table.
+    page.set_viewport_size({"width": 360, "height": 740})
     page.reload()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    table = page.locator("#handouts .table-responsive")
+    assert table.evaluate("t => t.scrollWidth <= t.clientWidth")
+    assert page.get_by_test_id("print-run").first.locator("td[data-label]").count() == 5
     screenshot(page, "handouts-7-event-phone")
     page.goto(f"{live_server}/handouts")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
