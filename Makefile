@@ -20,6 +20,7 @@ outreach_app/translations/zh_Hans_CN/LC_MESSAGES/messages.mo: outreach_app/trans
 	$(BIN)/pybabel compile -d outreach_app/translations
 
 run: install
+	scripts/ensure-system-packages --fonts
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data --if-empty
 	$(BIN)/flask run --host $(HOST) --port $(PORT)

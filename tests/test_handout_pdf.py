@@ -194,10 +194,13 @@ def test_markup_escapes_and_falls_back() -> None:
     assert '<font color="' not in result
     assert "&amp;" in result and "&lt;img" in result
     assert "\u202e" not in result
-    assert "\U00020bb7" not in result  # no font covers it: visible replacement
-    assert handout_pdf.REPLACEMENT_CHAR in result
-    if handout_pdf._fallback_cmap:
-        assert f'<font name="{handout_pdf.FALLBACK_FONT_NAME}">😀</font>' in result
+    # Each character in the first font that has it (the setup installs the rare ones).
+    assert '<font name="HandoutRareHanA">𠮷</font>' in result
+    assert f'<font name="{handout_pdf.FALLBACK_FONT_NAME}">😀</font>' in result
+    assert handout_pdf.REPLACEMENT_CHAR not in result
+    assert '<font name="HandoutSymbols">🙂</font>' in markup("🙂")
+    # A character no font has (a private-use one) shows as a visible box, not as nothing.
+    assert markup("a\ue000b") == f"a{handout_pdf.REPLACEMENT_CHAR}b"
 
 
 # PDFs
@@ -292,9 +295,10 @@ def test_pdf_text_fonts_and_escaping(layout: str, tmp_path: Path) -> None:
     assert "警惕冒充客服退款诈骗" in text
     for injection in INJECTIONS:
         assert "".join(injection.split()) in flat, injection
-    # 😀 is drawn with the embedded DejaVu fallback glyph (checked in pdffonts below); reportlab
-    # writes ToUnicode entries as one 16-bit unit, so pdftotext cannot extract astral characters.
-    assert handout_pdf.REPLACEMENT_CHAR in text  # 𠮷: no installed TrueType font covers it
+    # 😀 and 𠮷 are drawn with glyphs of the embedded fallback fonts (checked in pdffonts below);
+    # reportlab writes ToUnicode entries as one 16-bit unit, so pdftotext cannot extract astral
+    # characters, but no character was replaced by a box.
+    assert handout_pdf.REPLACEMENT_CHAR not in text
     for code in codes:
         assert code.printed_token in text
         assert code.url in text
@@ -306,6 +310,7 @@ def test_pdf_text_fonts_and_escaping(layout: str, tmp_path: Path) -> None:
     names = " ".join(line.split()[0] for line in fonts)
     assert "WenQuanYi" in names
     assert "DejaVu" in names  # the emoji fallback is embedded too
+    assert "HanaMinA" in names  # and the rare-character one, for 𠮷
     for line in fonts:
         columns = line.split()
         # name type [type2] encoding emb sub uni object id

@@ -317,20 +317,19 @@ HOSTILE_TIPS = [
 HOSTILE_NEVER = "<font size=200>密码</font> 验证码 转账"
 
 
-def _as_printed(text: str) -> str:
-    """What the PDF promises to show for ``text``: format characters dropped, characters no
-    embedded font has printed as □ (characters of the fallback font cannot be extracted by
-    pdftotext, reportlab writing their ToUnicode entries in one 16-bit unit, so they are left
-    out of the comparison)."""
-    shown = []
+def _as_printed(text: str) -> list[str]:
+    """The pieces of ``text`` pdftotext finds in the PDF: format characters dropped, split at
+    characters outside the main font (reportlab writes their ToUnicode entries in one 16-bit
+    unit, so pdftotext garbles the astral ones; pdffonts shows their fonts embedded)."""
+    pieces = [""]
     for ch in handout_pdf._clean(text):
-        if ord(ch) in handout_pdf._main_cmap or ch.isspace():
-            shown.append(ch)
-        elif ord(ch) in handout_pdf._fallback_cmap:
-            continue
+        font = handout_pdf.font_for(ord(ch))
+        assert font is not None, f"no font has {ch!r}"
+        if font == handout_pdf.FONT_NAME or ch.isspace():
+            pieces[-1] += ch
         else:
-            shown.append(handout_pdf.REPLACEMENT_CHAR)
-    return _flat("".join(shown))
+            pieces.append("")
+    return [_flat(piece) for piece in pieces if _flat(piece)]
 
 
 @pytest.mark.parametrize("layout", ["a4", "large"])
@@ -360,14 +359,16 @@ def test_hostile_version_prints_literally(
         text = _poppler("pdftotext", "-enc", "UTF-8", str(pdf), "-")
         flat = _flat(text)
         for value in [HOSTILE_TITLE, HOSTILE_LEAD, *HOSTILE_TIPS, HOSTILE_NEVER]:
-            assert _as_printed(value) in flat, value
+            assert all(piece in flat for piece in _as_printed(value)), value
         assert "\u202e" not in text
         assert '<font color="[[[...]]]">' in text  # not one character lost to markup
         assert "<img src=/etc/passwd>" in text
         assert "&amp;" in text and " & " in text
-        assert handout_pdf.REPLACEMENT_CHAR in text  # 𠮷 and 🙂: no embedded font has them
+        assert handout_pdf.REPLACEMENT_CHAR not in text  # 𠮷 and 🙂 too have their glyphs
         fonts = _fonts(pdf)
         assert any("DejaVu" in row[0] for row in fonts)  # 😀 from the fallback font
+        assert any("Symbola" in row[0] for row in fonts)  # 🙂
+        assert any("HanaMinA" in row[0] for row in fonts)  # 𠮷
         assert all(row[-5] == "yes" for row in fonts)
         png = _rasterize(pdf, 1, tmp_path)
         (code,) = _qr_codes(png)

@@ -68,6 +68,15 @@ FALLBACK_FONT_CANDIDATES = (
     _PACKAGE_FONTS / "DejaVuSans.ttf",
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
 )
+# Fonts for what neither of those has, installed by the setup from Debian (too large to ship),
+# tried in this order and read only when a text needs them: Symbola (emoji and symbols) and
+# HanaMin A and B (rare Chinese characters: CJK extension A, compatibility ideographs, and the
+# supplementary planes, e.g. 𠮷). Without them such characters print as □.
+RARE_FONTS = (
+    ("HandoutSymbols", Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")),
+    ("HandoutRareHanA", Path("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf")),
+    ("HandoutRareHanB", Path("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf")),
+)
 
 LAYOUTS = ("a4", "a5x2", "large")
 
@@ -226,6 +235,8 @@ LABELS = {
 _fonts_ready = False
 _main_cmap: dict[int, int] = {}
 _fallback_cmap: dict[int, int] = {}
+# The rare fonts' character maps, by font name, once read (None: not installed).
+_rare_cmaps: dict[str, dict[int, int] | None] = {}
 
 
 def register_fonts() -> None:
@@ -247,6 +258,32 @@ def register_fonts() -> None:
     _fonts_ready = True
 
 
+def _rare_cmap(name: str, path: Path) -> dict[int, int] | None:
+    """The character map of a rare font, registering it the first time; None if missing."""
+    if name not in _rare_cmaps:
+        cmap = None
+        if path.is_file():
+            font = TTFont(name, str(path))
+            pdfmetrics.registerFont(font)
+            cmap = font.face.charToGlyph
+        _rare_cmaps[name] = cmap
+    return _rare_cmaps[name]
+
+
+def font_for(code: int) -> str | None:
+    """The name of the first font that has the character ``code``; None when none has it."""
+    register_fonts()
+    if code in _main_cmap:
+        return FONT_NAME
+    if code in _fallback_cmap:
+        return FALLBACK_FONT_NAME
+    for name, path in RARE_FONTS:
+        cmap = _rare_cmap(name, path)
+        if cmap is not None and code in cmap:
+            return name
+    return None
+
+
 def _clean(text: str) -> str:
     """Drop control and format characters (bidi overrides, zero-width) from user text."""
     return "".join(
@@ -259,27 +296,29 @@ def markup(text: str) -> str:
     register_fonts()
     parts: list[str] = []
     run: list[str] = []
-    run_is_fallback = False
+    run_font = FONT_NAME
 
     def flush() -> None:
         if run:
             chunk = escape("".join(run)).replace("\n", "<br/>")
-            if run_is_fallback:
-                chunk = f'<font name="{FALLBACK_FONT_NAME}">{chunk}</font>'
+            if run_font != FONT_NAME:
+                chunk = f'<font name="{run_font}">{chunk}</font>'
             parts.append(chunk)
             run.clear()
 
     for ch in _clean(text):
         code = ord(ch)
         if ch == "\n" or ch == " " or code in _main_cmap:
-            is_fallback = False
-        elif code in _fallback_cmap:
-            is_fallback = True
+            font = FONT_NAME
         else:
-            ch, is_fallback = REPLACEMENT_CHAR, False
-        if is_fallback != run_is_fallback:
+            found = font_for(code)
+            if found is None:
+                ch, font = REPLACEMENT_CHAR, FONT_NAME
+            else:
+                font = found
+        if font != run_font:
             flush()
-            run_is_fallback = is_fallback
+            run_font = font
         run.append(ch)
     flush()
     return "".join(parts)
@@ -474,7 +513,7 @@ class WarningBox(Flowable):
 def _title(page: HandoutPage, layout: Layout, width: float) -> Paragraph:
     """The title in brand colour; a title a little too long for one line is set smaller."""
     size = layout.title_size
-    one_line = pdfmetrics.stringWidth(_plain(page.title), FONT_NAME, size)
+    one_line = _line_width(page.title, size)
     if width < one_line <= width / TITLE_MIN_SCALE:
         size *= width / one_line * 0.99
     style = ParagraphStyle("title", parent=_base_style(page, size, 1.22), textColor=BRAND)
@@ -663,9 +702,44 @@ def _footer_height(layout: Layout) -> float:
     return layout.qr_size + layout.small_size * 3.2 + layout.gap
 
 
+def _font_runs(text: str) -> list[tuple[str, str]]:
+    """``text`` on one line as (font name, characters) runs, each in the first font that has
+    them; characters no font has become □."""
+    register_fonts()
+    runs: list[tuple[str, str]] = []
+    for ch in _clean(text).replace("\n", " "):
+        font = FONT_NAME if ch == " " or ord(ch) in _main_cmap else font_for(ord(ch))
+        if font is None:
+            ch, font = REPLACEMENT_CHAR, FONT_NAME
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + ch)
+        else:
+            runs.append((font, ch))
+    return runs
+
+
+def _line_width(text: str, size: float) -> float:
+    """The width of ``text`` drawn by ``_draw_line`` at ``size``."""
+    return sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in _font_runs(text))
+
+
+def _draw_line(
+    canvas: Canvas, x: float, y: float, text: str, size: float, right: bool = False
+) -> None:
+    """Draw ``text`` on one line from ``x`` (or ending at ``x`` when ``right``), each run of
+    characters in the first font that has them."""
+    runs = _font_runs(text)
+    if right:
+        x -= sum(pdfmetrics.stringWidth(chunk, font, size) for font, chunk in runs)
+    for font, chunk in runs:
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, chunk)
+        x += pdfmetrics.stringWidth(chunk, font, size)
+
+
 def _fitted_font_size(text: str, size: float, max_width: float) -> float:
     """``size``, reduced if need be so that ``text`` fits on one line of ``max_width``."""
-    width = pdfmetrics.stringWidth(text, FONT_NAME, size)
+    width = _line_width(text, size)
     return size if width <= max_width else size * max_width / width
 
 
@@ -686,21 +760,18 @@ def _draw_band(
     tag_size = layout.small_size * 1.05
     tag_w = pdfmetrics.stringWidth(tagline, FONT_NAME, tag_size)
     name_room = width - 2 * m - 2 * inset - tag_w - layout.gap * 2
-    bank = _plain(page.bank_name)
+    bank = page.bank_name
     if height_factor < 1:
         # The slim band of a back page: bank name only, centred vertically.
         size = _fitted_font_size(bank, layout.bank_size * 0.8, name_room)
-        canvas.setFont(FONT_NAME, size)
-        canvas.drawString(m + inset, band_y + band_h / 2 - size * 0.35, bank)
+        _draw_line(canvas, m + inset, band_y + band_h / 2 - size * 0.35, bank, size)
     else:
         size = _fitted_font_size(bank, layout.bank_size, name_room)
-        canvas.setFont(FONT_NAME, size)
         mid = band_y + band_h / 2
-        canvas.drawString(m + inset, mid + layout.bank_size * 0.02, bank)
-        branch = _plain(page.branch_name)
+        _draw_line(canvas, m + inset, mid + layout.bank_size * 0.02, bank, size)
+        branch = page.branch_name
         small = _fitted_font_size(branch, layout.small_size * 1.15, name_room)
-        canvas.setFont(FONT_NAME, small)
-        canvas.drawString(m + inset, mid - layout.bank_size * 0.85, branch)
+        _draw_line(canvas, m + inset, mid - layout.bank_size * 0.85, branch, small)
     canvas.setFont(FONT_NAME, tag_size)
     canvas.drawRightString(width - m - inset, band_y + band_h / 2 - tag_size * 0.35, tagline)
     return band_y
@@ -823,12 +894,11 @@ def _draw_back(canvas: Canvas, page: HandoutPage, layout: Layout, comp: Composit
     canvas.line(m, m + layout.small_size * 1.8, width - m, m + layout.small_size * 1.8)
     # The title, right-aligned, so that a loose back page still says what it belongs to.
     canvas.setFillColor(MUTED)
-    title = _plain(page.title)
     serial_note = f"{labels['serial']} 00000  ·  " + labels["page"].format(n=2, total=2)
     used = pdfmetrics.stringWidth(_plain(serial_note), FONT_NAME, layout.small_size)
     room = width - 2 * m - used - layout.gap * 2
-    canvas.setFont(FONT_NAME, _fitted_font_size(title, layout.small_size, room))
-    canvas.drawRightString(width - m, m, title)
+    size = _fitted_font_size(page.title, layout.small_size, room)
+    _draw_line(canvas, width - m, m, page.title, size, right=True)
 
 
 def _draw_copy(canvas: Canvas, code: CopyCode, layout: Layout, language: str) -> None:
@@ -918,8 +988,8 @@ def render_handouts(
         initialFontSize=spec.body_size,
         lang="zh-CN" if page.language.startswith("zh") else "en",
     )
-    canvas.setTitle(_plain(page.title)[:200])
-    canvas.setAuthor(_plain(page.bank_name)[:200])
+    canvas.setTitle(_clean(page.title).replace("\n", " ")[:200])
+    canvas.setAuthor(_clean(page.bank_name).replace("\n", " ")[:200])
     compositions = _page_compositions(page, spec)
     canvas.beginForm("handout")
     _draw_front(canvas, page, spec, compositions[0])
