@@ -1,4 +1,4 @@
-"""``flask`` commands: create-user, demo-data, print-handouts."""
+"""``flask`` commands: create-user, demo-data, print-handouts, rebuild-rollups."""
 
 from __future__ import annotations
 
@@ -18,6 +18,18 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(print_handouts_command)
+    app.cli.add_command(rebuild_rollups_command)
+
+
+@click.command("rebuild-rollups")
+@with_appcontext
+def rebuild_rollups_command() -> None:
+    """Recount the coverage rollups from the raw rows (after restoring or bulk-loading data)."""
+    from outreach_app.coverage import rollups
+
+    rows = rollups.rebuild_all(db.session)
+    db.session.commit()
+    click.echo(f"Coverage rollups rebuilt: {rows} rows.")
 
 
 @click.command("create-user")

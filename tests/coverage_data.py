@@ -553,6 +553,9 @@ def expected_report(
             per_event[quiz.event_id]["quiz_total"] += quiz.total
             per_topic[(quiz.event_id, quiz.topic_id)]["quiz_correct"] += quiz.correct
             per_topic[(quiz.event_id, quiz.topic_id)]["quiz_total"] += quiz.total
+            if quiz.target_group_id is not None:
+                per_group[(quiz.event_id, quiz.target_group_id)]["quiz_correct"] += quiz.correct
+                per_group[(quiz.event_id, quiz.target_group_id)]["quiz_total"] += quiz.total
     for feedback in db.session.scalars(select(Feedback)):
         if feedback.event_id in ids:
             per_event[feedback.event_id]["feedback_sum"] += feedback.rating

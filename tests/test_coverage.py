@@ -189,6 +189,7 @@ def test_page_shows_the_same_figures(app, client, auth, cw):
         assert cells == {"events": row["events"], "reached": row["reached"]}
     for row in expected["by_group"]:
         cells = _figures(tree.xpath(f"//tr[@data-group='{row['group']}']")[0])
+        assert _close(cells.pop("quiz_rate"), row["quiz_rate"]), row["group"]
         assert cells == {k: row[k] for k in ("events", "reached", "check_ins")}
     topics = tree.xpath("//*[@data-testid='topic-table']//tr[@data-topic]")
     assert [t.get("data-topic") for t in topics] == [row["topic"] for row in expected["by_topic"]]
@@ -299,8 +300,10 @@ def test_csv_holds_the_same_figures(app, client, auth, cw):
     assert [int(row[1]) for row in kinds[2:]] == [row["events"] for row in expected["by_kind"]]
     assert [int(row[3]) for row in kinds[2:]] == [row["reached"] for row in expected["by_kind"]]
     groups = sections[2][2:]
-    assert [[int(x) for x in row[1:]] for row in groups] == [
-        [row["events"], row["reached"], row["check_ins"]] for row in expected["by_group"]
+    assert [[int(x) for x in row[1:6]] + [row[6]] for row in groups] == [
+        [row["events"], row["reached"], row["check_ins"], row["quiz_total"], row["quiz_correct"]]
+        + [_pct(row["quiz_rate"])]
+        for row in expected["by_group"]
     ]
     trend = sections[4][2:]
     assert [row[0] for row in trend] == [row["month"] for row in expected["trend"]]
@@ -351,9 +354,11 @@ def _check_xlsx(app, client, cw, language: str) -> None:
     assert [r[1] for r in kind_rows] == [row["events"] for row in expected["by_kind"]]
     assert [r[4] for r in kind_rows] == [row["check_ins"] for row in expected["by_kind"]]
     group_rows = list(groups.iter_rows(min_row=2, values_only=True))
-    assert [list(r[1:]) for r in group_rows] == [
-        [row["events"], row["reached"], row["check_ins"]] for row in expected["by_group"]
+    assert [list(r[1:6]) for r in group_rows] == [
+        [row["events"], row["reached"], row["check_ins"], row["quiz_total"], row["quiz_correct"]]
+        for row in expected["by_group"]
     ]
+    assert any(row["quiz_total"] for row in expected["by_group"])
     topic_rows = list(topics.iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[2], r[3]) for r in topic_rows] == [
         (row["events"], row["quiz_total"], row["quiz_correct"]) for row in expected["by_topic"]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
 from outreach_app.core.types import utcnow
 from outreach_app.coverage import rollups
-from outreach_app.coverage.models import METRICS
+from outreach_app.coverage.models import METRICS, CoverageRollup
 from outreach_app.events.models import Event, EventAttendance, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.models import PrintRun
@@ -62,7 +62,10 @@ def expected() -> dict:
                 ] += 1
     for quiz in db.session.scalars(select(QuizSubmission)):
         if quiz.event_id in live:
-            for k in (key(live[quiz.event_id]), key(live[quiz.event_id], "topic", quiz.topic_id)):
+            parts = [key(live[quiz.event_id]), key(live[quiz.event_id], "topic", quiz.topic_id)]
+            if quiz.target_group_id is not None:
+                parts.append(key(live[quiz.event_id], "group", quiz.target_group_id))
+            for k in parts:
                 rows[k]["quiz_correct"] += quiz.correct
                 rows[k]["quiz_total"] += quiz.total
     for feedback in db.session.scalars(select(Feedback)):
@@ -123,6 +126,8 @@ def _attendee_actions(event: Event, run: PrintRun, serial: int, group_id: int | 
     )
     rollups.bump(db.session, event, quiz_correct=correct, quiz_total=3)
     rollups.bump(db.session, event, "topic", topic_id, quiz_correct=correct, quiz_total=3)
+    if group_id is not None:
+        rollups.bump(db.session, event, "group", group_id, quiz_correct=correct, quiz_total=3)
     rating = rng.randint(1, 5)
     db.session.add(Feedback(print_run_id=run.id, serial=serial, event_id=event.id, rating=rating))
     rollups.bump(db.session, event, feedback_sum=rating, feedback_count=1)
@@ -238,6 +243,29 @@ def test_rebuild_all_matches_recount(app, data):
         assert_consistent()
 
 
+def test_rebuild_rollups_command_recounts_lost_rows(app, runner, data):
+    with app.app_context():
+        event = db.session.get(Event, data.event_a_id)
+        run = make_print_run(event, copies=4)
+        db.session.commit()
+        seniors = db.session.scalar(select(TargetGroup.id).where(TargetGroup.code == "seniors"))
+        _attendee_actions(event, run, 1, seniors, random.Random(2))
+        db.session.commit()
+        db.session.execute(CoverageRollup.__table__.delete())
+        db.session.commit()
+        assert rollups.stored(db.session) == {}
+    result = runner.invoke(args=["rebuild-rollups"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(expected_rows(app))} rows" in result.output
+    with app.app_context():
+        assert_consistent()
+
+
+def expected_rows(app) -> dict:
+    with app.app_context():
+        return expected()
+
+
 def test_bump_ignores_cancelled_events(app, data):
     with app.app_context():
         event = db.session.get(Event, data.event_b_id)
@@ -275,3 +303,7 @@ def test_attendee_actions_keep_rollups_exact(app, data):
         assert totals["copies_scanned"] == 3
         assert totals["check_ins"] == 3
         assert totals["feedback_count"] == 3
+        # Quiz answers count for the group the copy checked in with (serials 1 and 2: seniors).
+        by_group = [v for k, v in own.items() if k[4] == "group" and k[5] == seniors]
+        assert sum(v["quiz_total"] for v in by_group) == 6
+        assert sum(v["quiz_correct"] for v in by_group) == 1 + 2

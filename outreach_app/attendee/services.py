@@ -346,7 +346,10 @@ def grade(questions: tuple[QuizQuestion, ...], answers: dict[str, int]) -> QuizR
 
 
 def submit_quiz(copy: Copy, topic_id: int, result: QuizResult) -> bool:
-    """Store the copy's quiz answers with its check-in group; False if it already answered."""
+    """Store the copy's quiz answers with its check-in group; False if it already answered.
+
+    The answers count for the group the copy checked in with before the quiz, if any."""
+    group_id = checked_in_group(copy)
     added = _insert_once(
         QuizSubmission,
         {
@@ -354,7 +357,7 @@ def submit_quiz(copy: Copy, topic_id: int, result: QuizResult) -> bool:
             "serial": copy.serial,
             "event_id": copy.event_id,
             "topic_id": topic_id,
-            "target_group_id": checked_in_group(copy),
+            "target_group_id": group_id,
             "correct": result.correct,
             "total": result.total,
             "answers": result.answers,
@@ -365,6 +368,8 @@ def submit_quiz(copy: Copy, topic_id: int, result: QuizResult) -> bool:
         scores = {"quiz_correct": result.correct, "quiz_total": result.total}
         bump(db.session, copy.target, **scores)
         bump(db.session, copy.target, DIM_TOPIC, topic_id, **scores)
+        if group_id is not None:
+            bump(db.session, copy.target, DIM_GROUP, group_id, **scores)
     return added
 
 

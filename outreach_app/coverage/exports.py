@@ -168,8 +168,15 @@ def report_sections(report: CoverageReport) -> list[Section]:
                 _("Events for the group"),
                 _("People reached (staff count)"),
                 _("QR check-ins"),
+                _("Quiz answers"),
+                _("Quiz correct"),
+                _("Quiz correct rate"),
             ],
-            [[g.name, f.events, f.reached, f.check_ins] for g, f in report.by_group],
+            [
+                [g.name, f.events, f.reached, f.check_ins, f.quiz_total, f.quiz_correct]
+                + [_rate(f.quiz_rate)]
+                for g, f in report.by_group
+            ],
         )
     )
     sections.append(

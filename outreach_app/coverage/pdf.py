@@ -103,6 +103,11 @@ def _p(text: object, style: ParagraphStyle) -> Paragraph:
     return Paragraph(markup(str(text)), style)
 
 
+def _is_figure(value: object) -> bool:
+    """True for what is set right-aligned: numbers, percentages, and the dash of no figure."""
+    return isinstance(value, int | float) or str(value).endswith("%") or value == percent(None)
+
+
 def _table(header: list[str], rows: list[list[object]], widths: list[float]) -> Table:
     head = _style(7.5, MUTED)
     cell = _style(8)
@@ -113,7 +118,7 @@ def _table(header: list[str], rows: list[list[object]], widths: list[float]) -> 
             [
                 _p(
                     _cell(v),
-                    number if i and (isinstance(v, int | float) or str(v).endswith("%")) else cell,
+                    number if i and _is_figure(v) else cell,
                 )
                 for i, v in enumerate(row)
             ]
@@ -218,9 +223,13 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
             _("Events for the group"),
             _("People reached (staff count)"),
             _("QR check-ins"),
+            _("Quiz correct rate"),
         ],
-        [[g.name, f.events, f.reached, f.check_ins] for g, f in report.by_group],
-        [half * 0.34, half * 0.2, half * 0.26, half * 0.2],
+        [
+            [g.name, f.events, f.reached, f.check_ins, percent(f.quiz_rate)]
+            for g, f in report.by_group
+        ],
+        [half * 0.27, half * 0.17, half * 0.2, half * 0.17, half * 0.19],
     )
     pair = Table(
         [[[_p(_("By kind"), h2), kinds], [_p(_("By target group"), h2), groups]]],

@@ -135,7 +135,8 @@ def recount(session: Session, keys: Iterable[Key] | None = None) -> dict[RowKey,
         ("copies",),
     )
 
-    # By target group: events aimed at it, people of it counted by staff, its check-ins.
+    # By target group: events aimed at it, people of it counted by staff, its check-ins, and the
+    # quiz results of copies that checked in with it.
     group = event_target_group.c.target_group_id
     add(
         DIM_GROUP,
@@ -162,6 +163,20 @@ def recount(session: Session, keys: Iterable[Key] | None = None) -> dict[RowKey,
         .where(where, CheckIn.target_group_id.is_not(None))
         .group_by(*base, CheckIn.target_group_id),
         ("check_ins",),
+        with_dim=True,
+    )
+    add(
+        DIM_GROUP,
+        select(
+            *base,
+            QuizSubmission.target_group_id,
+            func.sum(QuizSubmission.correct),
+            func.sum(QuizSubmission.total),
+        )
+        .join(QuizSubmission, QuizSubmission.event_id == Event.id)
+        .where(where, QuizSubmission.target_group_id.is_not(None))
+        .group_by(*base, QuizSubmission.target_group_id),
+        ("quiz_correct", "quiz_total"),
         with_dim=True,
     )
 

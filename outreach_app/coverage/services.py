@@ -339,7 +339,7 @@ def build_report(
 
     groups = {g.id: g for g in db.session.scalars(select(TargetGroup))}
     by_group = {gid: Figures() for gid in groups}
-    group_metrics = ("events", "reached", "check_ins")
+    group_metrics = ("events", "reached", "check_ins", "quiz_correct", "quiz_total")
     for row in grouped([region.id], True, DIM_GROUP, CoverageRollup.dim_id, metrics=group_metrics):
         if row.dim_id in by_group:
             by_group[row.dim_id].add(row._mapping)

@@ -95,6 +95,13 @@ def test_screenshots_and_axe(browser, live_server, cw, lang, tmp_path):
             (v["id"], [n["target"] for n in v["nodes"]]) for v in violations.response["violations"]
         ]
         assert found == [], (name, lang)
+    # On a phone the page reflows: nothing but the wide tables' own scroll boxes scroll sideways.
+    page.set_viewport_size({"width": 320, "height": 740})
+    for region_id in (cw.city_id, cw.district_a_id):
+        page.goto(f"{live_server}/coverage/{region_id}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, f"coverage-district-phone-{lang}")
+    page.set_viewport_size({"width": 1280, "height": 860})
     # The PDF summary as people will see it printed.
     response = page.request.get(f"{live_server}/coverage/{cw.city_id}/export.pdf")
     assert response.ok
