@@ -11,7 +11,9 @@ after the same single query.
 
 from __future__ import annotations
 
+import functools
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -242,21 +244,33 @@ def _page_cache() -> dict[tuple[Any, ...], str]:
     return current_app.extensions.setdefault("attendee_pages", {})
 
 
+def for_copy(view: Callable[[Copy], Any]) -> Callable[[str], Any]:
+    """Give ``view`` the copy in force that the URL's token names; every other token gets the
+    one not-found page (410 when withdrawn) after the same single query."""
+
+    @functools.wraps(view)
+    def with_copy(token: str) -> Any:
+        copy = find_copy(token)
+        if copy is None or copy.withdrawn:
+            return _not_found(copy)
+        return view(copy)
+
+    return with_copy
+
+
 # The page and its forms -----------------------------------------------------------------------
 
 
 @bp.route("/S/<token>")
 @bp.route("/s/<token>")
 @page_limit
-def copy_page(token: str):
+@for_copy
+def copy_page(copy: Copy):
     """The copy's page; every GET of a copy in force counts one scan (time and copy only)."""
-    found = find_copy(token)
-    if found is None or found.withdrawn:
-        return _not_found(found)
     if request.method == "GET":
-        record_scan(found)
+        record_scan(copy)
         db.session.commit()
-    return _copy_page(found)
+    return _copy_page(copy)
 
 
 @bp.route("/s")
@@ -291,11 +305,9 @@ def lookup():
 
 @bp.route("/s/<token>/checkin", methods=["POST"])
 @post_limit
-def check_in_copy(token: str):
+@for_copy
+def check_in_copy(copy: Copy):
     """Check the copy in once, optionally with the attendee's group; again says "already"."""
-    copy = find_copy(token)
-    if copy is None or copy.withdrawn:
-        return _not_found(copy)
     try:
         group_id = read_group(request.form)
     except FormProblem as problem:
@@ -307,11 +319,9 @@ def check_in_copy(token: str):
 
 @bp.route("/s/<token>/feedback", methods=["POST"])
 @post_limit
-def feedback(token: str):
+@for_copy
+def feedback(copy: Copy):
     """A rating and an optional comment, once per copy."""
-    copy = find_copy(token)
-    if copy is None or copy.withdrawn:
-        return _not_found(copy)
     try:
         given = read_feedback(request.form)
     except FormProblem as problem:
@@ -324,22 +334,18 @@ def feedback(token: str):
 
 @bp.route("/s/<token>/quiz")
 @page_limit
-def quiz(token: str):
+@for_copy
+def quiz(copy: Copy):
     """Three questions on the handout's topic, or the copy's answers explained once it took it."""
-    copy = find_copy(token)
-    if copy is None or copy.withdrawn:
-        return _not_found(copy)
     stored = stored_quiz(copy)
     return _quiz_page(copy, result=stored, outcome="stored" if stored else None)
 
 
 @bp.route("/s/<token>/quiz", methods=["POST"])
 @post_limit
-def submit_answers(token: str):
+@for_copy
+def submit_answers(copy: Copy):
     """Store the copy's answers once and explain every answer at once."""
-    copy = find_copy(token)
-    if copy is None or copy.withdrawn:
-        return _not_found(copy)
     lang = _language(copy)
     text = handout_in(copy, lang)
     questions = quiz_questions(text.topic_code, lang)
@@ -378,11 +384,9 @@ def _quiz_page(copy: Copy, status: int = 200, result: QuizResult | None = None, 
 
 @bp.route("/s/<token>/help")
 @page_limit
-def help_now(token: str):
+@for_copy
+def help_now(copy: Copy):
     """ "I think I am being scammed": what to do right now, in large type."""
-    copy = find_copy(token)
-    if copy is None or copy.withdrawn:
-        return _not_found(copy)
     lang, senior = _language(copy), _senior(copy)
     return _render(
         "attendee/help.html",
