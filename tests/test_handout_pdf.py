@@ -30,6 +30,7 @@ from outreach_app.handouts.qr import (
     FIXED_MASK_PATTERN,
     alphanumeric_codewords,
     qr_matrix,
+    qr_url,
 )
 from outreach_app.handouts.tokens import (
     MAC_BYTES,
@@ -175,6 +176,27 @@ def test_fast_qr_encoding_matches_qrcode(error_correction: int) -> None:
         expected = qrcode.util.create_data(version, error_correction, [segment])
         assert alphanumeric_codewords(text, version, error_correction) == expected, length
         assert qr_matrix(text, error_correction) == reference.modules, length
+
+
+def test_qr_url_uppercases_only_where_case_does_not_matter() -> None:
+    token = make_token(SECRET, 77, 3)
+    assert qr_url(f"https://fanzha.bank.example/s/{token}") == (
+        f"HTTPS://FANZHA.BANK.EXAMPLE/S/{token}"
+    )
+    # A base URL with a path keeps it as it is: paths are case-sensitive on the server.
+    assert qr_url(f"https://bank.example/outreach/s/{token}") == (
+        f"HTTPS://BANK.EXAMPLE/outreach/S/{token}"
+    )
+    matrix = qr_matrix(qr_url(f"https://bank.example/outreach/s/{token}"))
+    size = len(matrix) + 8
+    image = Image.new("L", (size, size), 255)
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                image.putpixel((x + 4, y + 4), 0)
+    image = image.resize((size * 8, size * 8), Image.NEAREST)
+    (result,) = zxingcpp.read_barcodes(image)
+    assert result.text == f"HTTPS://BANK.EXAMPLE/outreach/S/{token}"
 
 
 def test_non_alphanumeric_urls_still_encode() -> None:

@@ -15,6 +15,7 @@ modules are merged into one rectangle per horizontal run and drawn as a single f
 from __future__ import annotations
 
 from functools import cache
+from urllib.parse import urlsplit
 
 import qrcode
 from qrcode import util
@@ -43,8 +44,14 @@ for _power in range(255, 512):
 
 
 def qr_url(url: str) -> str:
-    """Return the URL as it is encoded: uppercased so it fits QR alphanumeric mode."""
-    return url.upper()
+    """Return the URL as it is encoded: uppercased where case does not matter (scheme, host, the
+    ``/s/`` path the app also serves as ``/S/``, the token), so it fits QR alphanumeric mode. A
+    path the base URL has before that keeps its case (the code then uses byte mode)."""
+    parts = urlsplit(url)
+    prefix, sep, token = parts.path.rpartition("/s/")
+    if not sep:
+        return url
+    return f"{parts.scheme}://{parts.netloc}".upper() + prefix + "/S/" + token.upper()
 
 
 @cache
