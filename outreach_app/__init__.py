@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import event as sa_event
@@ -33,6 +35,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     if overrides:
         app.config.update(overrides)
     _configure_secret_key(app, name)
+    _check_public_base_url(app, name)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)  # type: ignore[method-assign]
@@ -58,6 +61,27 @@ def _configure_secret_key(app: Flask, name: str) -> None:
     if name == "production":
         raise RuntimeError("SECRET_KEY must be set in the environment for production")
     app.config["SECRET_KEY"] = load_secret_key(Path(app.instance_path))
+
+
+def _check_public_base_url(app: Flask, name: str) -> None:
+    """Production prints PUBLIC_BASE_URL into every QR code, and paper cannot be recalled: it
+    must be an https address of a real host, not the development default."""
+    if name != "production":
+        return
+    url = urlsplit(app.config["PUBLIC_BASE_URL"])
+    host = (url.hostname or "").lower()
+    if url.scheme != "https" or not host or host == "localhost" or _is_loopback(host):
+        raise RuntimeError(
+            "PUBLIC_BASE_URL must be set to the site's https address for production "
+            "(it is printed in every handout's QR code)"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _init_extensions(app: Flask) -> None:

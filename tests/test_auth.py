@@ -604,7 +604,11 @@ def test_session_cookie_flags(client, world):
 def test_production_cookies_are_secure(app, database_url, world):
     production = create_app(
         "production",
-        {"SECRET_KEY": "production-test-key-" + "x" * 40, "SQLALCHEMY_DATABASE_URI": database_url},
+        {
+            "SECRET_KEY": "production-test-key-" + "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "PUBLIC_BASE_URL": "https://outreach.example.cn",
+        },
     )
     config = production.config
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]

@@ -793,7 +793,8 @@ def test_chinese_text_survives_both_exports(app, client, auth, world):
         ("../../etc/passwd", "....etcpasswd".lstrip("."), "etcpasswd"),
         ("..\\..\\boot.ini", "boot.ini", "boot.ini"),
         ("report;name=x.csv", "reportname=x.csv", "reportname%3Dx.csv"),
-        ("\u202egpj.exe", "_gpj.exe", "%E2%80%AEgpj.exe"),
+        ("\u202egpj.exe", "gpj.exe", "gpj.exe"),  # a right-to-left override is dropped
+        ("报告\u200b\u2066.xlsx", "__.xlsx", "%E6%8A%A5%E5%91%8A.xlsx"),
         ("", "download", "download"),
         ("...", "download", "download"),
     ],

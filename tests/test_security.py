@@ -158,9 +158,38 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://127.0.0.1:5000",
+        "http://outreach.example.cn",
+        "https://localhost",
+        "https://127.0.0.2",
+        "https://[::1]:8443",
+        "outreach.example.cn",
+        "",
+    ],
+)
+def test_production_refuses_a_public_base_url_that_cannot_be_printed(base_url):
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app(
+            "production",
+            {
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "SECRET_KEY": "x" * 40,
+                "PUBLIC_BASE_URL": base_url,
+            },
+        )
+
+
 def test_production_cookies_are_secure_and_hsts_is_sent(database_url):
     app = create_app(
-        "production", {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x" * 40}
+        "production",
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "x" * 40,
+            "PUBLIC_BASE_URL": "https://outreach.example.cn",
+        },
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

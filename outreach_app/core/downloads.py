@@ -15,9 +15,11 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_filename(filename: str, fallback: str = "download") -> str:
-    """``filename`` without control characters, quotes, path separators or leading dots."""
+    """``filename`` without control or format characters (a right-to-left override could
+    disguise the extension), quotes, path separators or leading dots."""
     name = unicodedata.normalize("NFC", str(filename))
     name = _UNSAFE_IN_NAME.sub("", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
     name = name.strip().lstrip(".").strip()
     return name[:_NAME_MAX_LENGTH] or fallback
 
