@@ -26,6 +26,8 @@ from outreach_app.demo.events import CompletedEvent
 from outreach_app.events.models import Event, EventAttendance, EventStatus, event_target_group
 from outreach_app.events.models import event_topic as event_topic_table
 from outreach_app.handouts.models import Handout, HandoutVersion, PrintRun
+from outreach_app.partners.models import Partner
+from outreach_app.regions.models import Branch
 
 # Share of completed events with a print run, and the most attendee rows a demo writes
 # (bigger loads get print runs for fewer events, so a million events stay quick to load).
@@ -160,6 +162,26 @@ class _Writer:
                 rows.clear()
 
 
+@dataclass(frozen=True)
+class _Names:
+    """Branch names and addresses and partner names, printed on the demo handouts."""
+
+    branches: dict[int, tuple[str, str]]
+    partners: dict[int | None, str]
+
+    @classmethod
+    def load(cls, conn: Connection) -> _Names:
+        branches = Branch.__table__.c
+        partners = Partner.__table__.c
+        return cls(
+            {
+                r.id: (r.name, r.address)
+                for r in conn.execute(select(branches.id, branches.name, branches.address))
+            },
+            {r.id: r.name for r in conn.execute(select(partners.id, partners.name))},
+        )
+
+
 class _Times:
     """Encoded UTC timestamps for minutes counted from ``today`` 00:00 local time."""
 
@@ -173,14 +195,18 @@ class _Times:
         return self._encode(moment.astimezone(UTC).replace(tzinfo=None))
 
 
-def _page(event_id: int, bank_name: str, day: str) -> str:
+def _page(event: CompletedEvent, bank_name: str, day: str, names: _Names | None = None) -> str:
+    branch_name, branch_address, partner_name = "", "", ""
+    if names is not None:
+        branch_name, branch_address = names.branches.get(event.branch_id, ("", ""))
+        partner_name = names.partners.get(event.partner_id, "")
     return json.dumps(
         {
             "bank_name": bank_name,
-            "branch_name": "",
-            "branch_address": "",
-            "event_title": f"#{event_id}",
-            "partner_name": "",
+            "branch_name": branch_name,
+            "branch_address": branch_address,
+            "event_title": event.title or f"#{event.id}",
+            "partner_name": partner_name,
             "event_date": day,
             "hotline_note": "",
             "bank_hotline": "",
@@ -254,6 +280,7 @@ def generate_activity(
     writer = _Writer(conn)
     times = _Times(conn, today, timezone)
     by_topic, every_version = _versions(conn)
+    names = _Names.load(conn)
     run_id = _next_id(conn, PrintRun.__table__)
     share = PRINT_RUN_SHARE
     if events:
@@ -290,7 +317,7 @@ def generate_activity(
                 version.language,
                 "a4",
                 copies,
-                _page(event.id, bank_name, day.isoformat()),
+                _page(event, bank_name, day.isoformat(), names),
                 created,
                 "",
             ),
@@ -353,7 +380,7 @@ def add_attendee_rows(
                 version.language,
                 "a4",
                 copies,
-                _page(event_id, "", starts_at.date().isoformat()),
+                _page(event, "", starts_at.date().isoformat()),
                 times.utc(start - 60 * 24),
                 "",
             ),

@@ -94,6 +94,9 @@ class CompletedEvent(NamedTuple):
     expected: int
     groups: tuple[int, ...]
     topics: tuple[int, ...]
+    title: str = ""
+    branch_id: int = 0
+    partner_id: int | None = None
 
 
 @dataclass
@@ -360,10 +363,11 @@ def generate_events(
             else:
                 status = planned
                 updated = created
+            title = titles[int(random() * len(titles))]
             events.append(
                 (
                     event_id,
-                    titles[int(random() * len(titles))],
+                    title,
                     p.kind,
                     status,
                     p.branch_id,
@@ -388,7 +392,17 @@ def generate_events(
                 topic_links.append((event_id, topic_id))
             if completed is not None and status == completed_status:
                 completed.append(
-                    CompletedEvent(event_id, start, p.kind, attendance, groups, topics)
+                    CompletedEvent(
+                        event_id,
+                        start,
+                        p.kind,
+                        attendance,
+                        groups,
+                        topics,
+                        title,
+                        p.branch_id,
+                        p.partner_id,
+                    )
                 )
             for user_id in staff:
                 staff_links.append((event_id, user_id))
