@@ -18,7 +18,7 @@ from outreach_app.attendee.models import CheckIn, HandoutScan
 from outreach_app.audit.models import AuditLog
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
-from outreach_app.handouts.models import PrintRun
+from outreach_app.handouts.models import HandoutVersion, PrintRun
 from outreach_app.handouts.pdf import LAYOUT_SPECS
 from outreach_app.handouts.services import handout_by_code
 from tests.conftest import PASSWORD, csrf_token_from
@@ -431,3 +431,33 @@ def test_posts_without_csrf_token_are_refused(database_url, world):
     assert response.status_code == 302 and _run_count(app) == before + 1
     with app.app_context():
         db.engine.dispose()
+
+
+def test_too_long_for_large_print_is_refused_not_shrunk(english, auth, world, app):
+    """Large print promises 18 pt: a handout too long for that is refused for large print (and
+    prints on A4, which may set it smaller)."""
+    with app.app_context():
+        handout = handout_by_code("pension-scams", "zh_CN")
+        current = max(handout.versions, key=lambda v: v.number)
+        db.session.add(
+            HandoutVersion(
+                handout_id=handout.id,
+                number=current.number + 1,
+                title="长" * 120,
+                lead="骗" * 600,
+                tips=["防" * 200] * 8,
+                never_ask="密" * 300,
+            )
+        )
+        db.session.commit()
+    auth.login("staff_a")
+    before = _run_count(app)
+    response = _print(english, app, world.event_a_id, layout="large")
+    assert response.status_code == 200
+    assert "This handout is too long for large print (at least 18 pt on two pages)" in (
+        response.get_data(as_text=True)
+    )
+    assert _run_count(app) == before
+    response = _print(english, app, world.event_a_id, layout="a4")
+    assert response.status_code == 302
+    assert _run_count(app) == before + 1

@@ -53,6 +53,8 @@ from outreach_app.handouts.tokens import format_for_print, make_token
 FONT_NAME = "HandoutSans"
 FALLBACK_FONT_NAME = "HandoutFallback"
 REPLACEMENT_CHAR = "\u25a1"  # □, present in the main font
+# Large print promises body text of at least this size (points); longer texts are refused.
+LARGE_PRINT_MIN_BODY = 18
 BRAND = HexColor("#9b1c1c")
 BRAND_TINT = HexColor("#fdf1f1")
 INK = HexColor("#1f1f1f")

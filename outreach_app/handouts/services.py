@@ -35,7 +35,13 @@ from outreach_app.handouts.models import (
     PrintLayout,
     PrintRun,
 )
-from outreach_app.handouts.pdf import CopyCode, HandoutPage, render_handouts
+from outreach_app.handouts.pdf import (
+    LARGE_PRINT_MIN_BODY,
+    CopyCode,
+    HandoutPage,
+    body_size_for,
+    render_handouts,
+)
 from outreach_app.handouts.tokens import MAX_SERIAL, format_for_print, make_token, read_token
 
 MAX_PUBLIC_ID = 2**63 - 1  # a signed BIGINT on every supported database
@@ -146,6 +152,18 @@ def create_print_run(
     except ValueError:
         raise FieldError("layout", _("Choose a layout from the list.")) from None
     version = current_version(handout)
+    snapshot = _page_snapshot(event, user, handout.language)
+    if layout_value is PrintLayout.LARGE:
+        page = handout_page(version, snapshot, handout.language)
+        if body_size_for(page, layout_value.value) < LARGE_PRINT_MIN_BODY:
+            raise FieldError(
+                "layout",
+                _(
+                    "This handout is too long for large print (at least %(size)d pt on two "
+                    "pages). Choose A4, or ask an administrator to shorten it.",
+                    size=LARGE_PRINT_MIN_BODY,
+                ),
+            )
     run = PrintRun(
         public_id=_new_public_id(),
         event=event,
@@ -153,7 +171,7 @@ def create_print_run(
         language=handout.language,
         layout=layout_value,
         copies=count,
-        page=_page_snapshot(event, user, handout.language),
+        page=snapshot,
         created_by=user,
     )
     db.session.add(run)
