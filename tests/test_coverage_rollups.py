@@ -307,3 +307,75 @@ def test_attendee_actions_keep_rollups_exact(app, data):
         by_group = [v for k, v in own.items() if k[4] == "group" and k[5] == seniors]
         assert sum(v["quiz_total"] for v in by_group) == 6
         assert sum(v["quiz_correct"] for v in by_group) == 1 + 2
+
+
+def test_attendee_writes_follow_an_event_changed_after_the_lookup(app, data):
+    """A copy looked up, then its event moved or cancelled, then the attendee's write: the write
+    counts where the event is now (or nowhere once cancelled), never where it was."""
+    from outreach_app.attendee import services as attendee
+    from outreach_app.handouts.services import copy_token
+
+    with app.app_context():
+        rollups.rebuild_all(db.session)
+        event = db.session.get(Event, data.event_a_id)
+        run = make_print_run(event, copies=8)
+        db.session.commit()
+        seniors = db.session.scalar(select(TargetGroup.id).where(TargetGroup.code == "seniors"))
+        topic_id = run.version.handout.topic_id
+        copies = [attendee.find_copy(copy_token(run, serial)) for serial in range(1, 9)]
+
+        def act(copy) -> None:
+            attendee.record_scan(copy)
+            attendee.check_in(copy, seniors)
+            attendee.submit_quiz(copy, topic_id, attendee.QuizResult({}, 2, 3))
+            attendee.leave_feedback(copy, 4, "")
+            db.session.commit()
+
+        event.starts_at += timedelta(days=40)
+        event.ends_at += timedelta(days=40)
+        event.region_id = data.community_b_id
+        db.session.commit()
+        act(copies[0])
+        assert_consistent()
+        event.status = EventStatus.CANCELLED
+        event.cancel_reason = "场地临时关闭"
+        db.session.commit()
+        act(copies[1])
+        assert_consistent()
+
+
+def test_a_scan_racing_an_event_change_counts_where_the_event_ends_up(app, data):
+    """An event changed (and its rollups recounted) while a scan of one of its copies is being
+    written in another connection: the scan waits for the change and counts in its new place."""
+    import threading
+    import time as _time
+
+    from outreach_app.attendee import services as attendee
+    from outreach_app.handouts.services import copy_token
+
+    with app.app_context():
+        rollups.rebuild_all(db.session)
+        event = db.session.get(Event, data.event_a_id)
+        run = make_print_run(event, copies=2)
+        db.session.commit()
+        token = copy_token(run, 1)
+        event.starts_at += timedelta(days=40)
+        event.ends_at += timedelta(days=40)
+        db.session.flush()  # the change is written (and the event row locked), not committed
+        errors: list[BaseException] = []
+
+        def scan() -> None:
+            try:
+                with app.app_context():
+                    attendee.record_scan(attendee.find_copy(token))
+                    db.session.commit()
+            except BaseException as error:  # reported below, in the test's own thread
+                errors.append(error)
+
+        other = threading.Thread(target=scan)
+        other.start()
+        _time.sleep(0.3)
+        db.session.commit()
+        other.join(timeout=30)
+        assert not other.is_alive() and errors == []
+        assert_consistent()

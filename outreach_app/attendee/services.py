@@ -25,7 +25,7 @@ from outreach_app.attendee.models import (
 )
 from outreach_app.core.types import utcnow
 from outreach_app.coverage.models import DIM_GROUP, DIM_TOPIC
-from outreach_app.coverage.rollups import Target, bump, month_of
+from outreach_app.coverage.rollups import Target, bump, month_of, target_of
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.content import GENERAL_TIPS, QR_NOTE, QuizQuestion, quiz_for
@@ -276,6 +276,12 @@ def _insert_once(
     return db.session.execute(stmt, values).first() is not None
 
 
+def _target_now(copy: Copy) -> Target:
+    """Where the copy's figures count, read after its row was written, in the same transaction:
+    the event may have moved or been cancelled since the page looked the copy up."""
+    return target_of(db.session, copy.event_id) or copy.target
+
+
 def record_scan(copy: Copy) -> None:
     """Count one opening of the copy's page: the time and the copy, nothing about the reader.
 
@@ -291,7 +297,7 @@ def record_scan(copy: Copy) -> None:
     first = _insert_once(HandoutScan, {**values, "is_first": True}, first_only=True)
     if not first:
         db.session.execute(_INSERT_SCAN, {**values, "is_first": False})
-    bump(db.session, copy.target, scans=1, copies_scanned=int(first))
+    bump(db.session, _target_now(copy), scans=1, copies_scanned=int(first))
 
 
 def check_in(copy: Copy, group_id: int | None) -> bool:
@@ -307,9 +313,10 @@ def check_in(copy: Copy, group_id: int | None) -> bool:
         },
     )
     if added:
-        bump(db.session, copy.target, check_ins=1)
+        target = _target_now(copy)
+        bump(db.session, target, check_ins=1)
         if group_id is not None:
-            bump(db.session, copy.target, DIM_GROUP, group_id, check_ins=1)
+            bump(db.session, target, DIM_GROUP, group_id, check_ins=1)
     return added
 
 
@@ -366,10 +373,11 @@ def submit_quiz(copy: Copy, topic_id: int, result: QuizResult) -> bool:
     )
     if added:
         scores = {"quiz_correct": result.correct, "quiz_total": result.total}
-        bump(db.session, copy.target, **scores)
-        bump(db.session, copy.target, DIM_TOPIC, topic_id, **scores)
+        target = _target_now(copy)
+        bump(db.session, target, **scores)
+        bump(db.session, target, DIM_TOPIC, topic_id, **scores)
         if group_id is not None:
-            bump(db.session, copy.target, DIM_GROUP, group_id, **scores)
+            bump(db.session, target, DIM_GROUP, group_id, **scores)
     return added
 
 
@@ -420,5 +428,5 @@ def leave_feedback(copy: Copy, rating: int, comment: str) -> bool:
         },
     )
     if added:
-        bump(db.session, copy.target, feedback_sum=rating, feedback_count=1)
+        bump(db.session, _target_now(copy), feedback_sum=rating, feedback_count=1)
     return added

@@ -22,7 +22,19 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, delete, event, extract, false, func, or_, select
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    event,
+    extract,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
@@ -300,6 +312,10 @@ def refresh(session: Session, keys: Iterable[Key]) -> None:
     enclosing region by the difference, inside the current transaction."""
     key_list = sorted(set(keys))
     paths = _region_paths(session)
+    # Every lock first, then the writes: an attendee transaction that holds one of these
+    # events may be waiting to bump a subtree row this refresh is about to write.
+    for start in range(0, len(key_list), 200):
+        _lock_events(session, key_list[start : start + 200])
     for start in range(0, len(key_list), 200):
         chunk = key_list[start : start + 200]
         before = stored(session, chunk)
@@ -328,6 +344,24 @@ def refresh(session: Session, keys: Iterable[Key]) -> None:
                     },
                     deltas,
                 )
+
+
+def _lock_events(session: Session, keys: list[Key]) -> None:
+    """On PostgreSQL, lock the events of these keys (in id order) before recounting them, so
+    that no attendee row of theirs commits between the recount and the rewrite (attendee
+    writes share-lock their event in ``target_of``). FOR NO KEY UPDATE, like an UPDATE of the
+    event: it leaves alone the key-share locks that inserting an attendee row takes through its
+    foreign key. SQLite has one writer at a time."""
+    if session.get_bind().dialect.name != "postgresql" or not keys:
+        return
+    parts = []
+    for region_id, month in keys:
+        start, end = month_bounds(month)
+        parts.append(
+            and_(Event.region_id == region_id, Event.starts_at >= start, Event.starts_at < end)
+        )
+    stmt = select(Event.id).where(or_(*parts)).order_by(Event.id)
+    session.execute(stmt.with_for_update(key_share=True))
 
 
 def rebuild_tree(session: Session) -> int:
@@ -359,20 +393,35 @@ class Target:
     counts: bool  # False for a cancelled event, which never counts
 
 
+_EVENT_T = Event.__table__
+_REGION_T = Region.__table__
+_TARGET_OF = (
+    select(
+        _EVENT_T.c.region_id,
+        _REGION_T.c.path,
+        _EVENT_T.c.branch_id,
+        _EVENT_T.c.starts_at,
+        _EVENT_T.c.kind,
+        _EVENT_T.c.status,
+    )
+    .join_from(_EVENT_T, _REGION_T, _REGION_T.c.id == _EVENT_T.c.region_id)
+    .where(_EVENT_T.c.id == bindparam("event_id"))
+)
+_TARGET_OF_SHARED = _TARGET_OF.with_for_update(read=True, of=_EVENT_T)
+
+
 def target_of(session: Session, event_id: int) -> Target | None:
-    """The rollup target of an event, read fresh (one small query), or None if it is gone."""
-    row = session.execute(
-        select(
-            Event.region_id,
-            Region.path,
-            Event.branch_id,
-            Event.starts_at,
-            Event.kind,
-            Event.status,
-        )
-        .join(Region, Region.id == Event.region_id)
-        .where(Event.id == event_id)
-    ).first()
+    """The rollup target of an event, read fresh (one small query), or None if it is gone.
+
+    Call it after the attendee row is written, in the same transaction, and bump this target
+    rather than one read earlier: on SQLite the write already holds the database's write lock;
+    on PostgreSQL the event row is share-locked, so a change to the event (which recounts its
+    rollups under a row lock, see ``_lock_events``) either waits for this transaction or has
+    committed before this read.
+    """
+    shared = session.get_bind().dialect.name == "postgresql"
+    row = session.execute(_TARGET_OF_SHARED if shared else _TARGET_OF, {"event_id": event_id})
+    row = row.first()
     if row is None:
         return None
     return Target(
@@ -381,7 +430,7 @@ def target_of(session: Session, event_id: int) -> Target | None:
         branch_id=row.branch_id,
         month=month_of(row.starts_at),
         kind=str(row.kind),
-        counts=row.status is not EventStatus.CANCELLED,
+        counts=row.status != EventStatus.CANCELLED,
     )
 
 
