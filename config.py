@@ -35,6 +35,9 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    # Signs the printed handouts' codes; SECRET_KEY when unset. Set it once, separately, to be
+    # free to rotate SECRET_KEY without voiding every handout already printed.
+    HANDOUT_TOKEN_SECRET: str | None = os.environ.get("HANDOUT_TOKEN_SECRET")
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 

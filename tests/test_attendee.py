@@ -648,3 +648,25 @@ def test_each_copy_of_a_run_gets_its_own_token_and_csrf_token(app, database_url,
     finally:
         with strict.app_context():
             db.engine.dispose()
+
+
+def test_printed_codes_survive_a_new_secret_key_with_their_own_secret(database_url, world):
+    """With HANDOUT_TOKEN_SECRET set, rotating SECRET_KEY leaves printed codes working."""
+
+    def make(secret_key: str, token_secret: str | None):
+        overrides = {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secret_key}
+        if token_secret:
+            overrides["HANDOUT_TOKEN_SECRET"] = token_secret
+        return create_app("testing", overrides)
+
+    before = make("old-secret-key-" + "x" * 40, "handout-codes-" + "y" * 40)
+    run = print_run(before, world.event_a_id, copies=1)
+    after = make("new-secret-key-" + "z" * 40, "handout-codes-" + "y" * 40)
+    without = make("new-secret-key-" + "z" * 40, None)
+    try:
+        assert after.test_client().get(f"/s/{run.tokens[0]}").status_code == 200
+        assert without.test_client().get(f"/s/{run.tokens[0]}").status_code == 404
+    finally:
+        for application in (before, after, without):
+            with application.app_context():
+                db.engine.dispose()

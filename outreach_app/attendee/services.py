@@ -31,7 +31,7 @@ from outreach_app.extensions import db
 from outreach_app.handouts.content import GENERAL_TIPS, QR_NOTE, QuizQuestion, quiz_for
 from outreach_app.handouts.models import Handout, HandoutLanguage, HandoutVersion, PrintRun
 from outreach_app.handouts.services import MAX_PUBLIC_ID
-from outreach_app.handouts.tokens import MAX_SERIAL, normalize_token, read_token
+from outreach_app.handouts.tokens import MAX_SERIAL, normalize_token, read_token, token_secret
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Region
 
@@ -125,7 +125,7 @@ def find_copy(token: str) -> Copy | None:
     guessed token as for one naming an unknown print run.
     """
     canonical = normalize_token(token)
-    data = read_token(current_app.config["SECRET_KEY"], canonical) if canonical else None
+    data = read_token(token_secret(), canonical) if canonical else None
     valid = data is not None and 1 <= data.serial <= MAX_SERIAL and data.run_id <= MAX_PUBLIC_ID
     public_id = data.run_id if valid and data is not None else NO_RUN
     row = db.session.execute(_FIND_RUN, {"public_id": public_id}).first()

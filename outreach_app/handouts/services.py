@@ -42,7 +42,13 @@ from outreach_app.handouts.pdf import (
     body_size_for,
     render_handouts,
 )
-from outreach_app.handouts.tokens import MAX_SERIAL, format_for_print, make_token, read_token
+from outreach_app.handouts.tokens import (
+    MAX_SERIAL,
+    format_for_print,
+    make_token,
+    read_token,
+    token_secret,
+)
 
 MAX_PUBLIC_ID = 2**63 - 1  # a signed BIGINT on every supported database
 PUBLIC_PATH = "/s/"
@@ -238,12 +244,12 @@ def copy_url(token: str) -> str:
 
 def copy_token(run: PrintRun, serial: int) -> str:
     """The token of copy ``serial`` of ``run``."""
-    return make_token(current_app.config["SECRET_KEY"], run.public_id, serial)
+    return make_token(token_secret(), run.public_id, serial)
 
 
 def copy_codes(run: PrintRun) -> Iterator[CopyCode]:
     """Every copy's serial, URL and printed token, generated lazily in serial order."""
-    secret = current_app.config["SECRET_KEY"]
+    secret = token_secret()
     base = current_app.config["PUBLIC_BASE_URL"] + PUBLIC_PATH
     for serial in range(1, run.copies + 1):
         token = make_token(secret, run.public_id, serial)
@@ -289,7 +295,7 @@ def preview_page(user: User, event: Event, handout: Handout) -> tuple[HandoutPag
     version = current_version(handout)
     page = handout_page(version, _page_snapshot(event, user, handout.language), handout.language)
     # Serial 0 is never printed, so the sample code is signed yet resolves to no copy.
-    token = make_token(current_app.config["SECRET_KEY"], 0, 0)
+    token = make_token(token_secret(), 0, 0)
     return page, CopyCode(serial=1, url=copy_url(token), printed_token=format_for_print(token))
 
 
@@ -314,7 +320,7 @@ def resolve_copy(token: str) -> CopyRef | None:
 
     The signature is checked before the database is touched, so made-up tokens cost no query.
     """
-    data = read_token(current_app.config["SECRET_KEY"], token)
+    data = read_token(token_secret(), token)
     if data is None or not 1 <= data.serial <= MAX_SERIAL or data.run_id > MAX_PUBLIC_ID:
         return None
     run = db.session.scalars(select(PrintRun).where(PrintRun.public_id == data.run_id)).first()

@@ -117,8 +117,10 @@ def format_for_print(token: str) -> str:
     return "-".join(text[i : i + PRINT_GROUP] for i in range(0, len(text), PRINT_GROUP))
 
 
-def current_app_secret() -> str | bytes:
-    """Return the running Flask app's SECRET_KEY (for callers inside an app context)."""
+def token_secret() -> str | bytes:
+    """The running app's key for copy tokens: ``HANDOUT_TOKEN_SECRET`` when set, else
+    ``SECRET_KEY``. Printed codes live as long as the paper, so a site that may rotate its
+    ``SECRET_KEY`` (after a leak, say) sets this one once and leaves it alone."""
     from flask import current_app
 
-    return current_app.config["SECRET_KEY"]
+    return current_app.config.get("HANDOUT_TOKEN_SECRET") or current_app.config["SECRET_KEY"]
