@@ -670,3 +670,122 @@ def test_printed_codes_survive_a_new_secret_key_with_their_own_secret(database_u
         for application in (before, after, without):
             with application.app_context():
                 db.engine.dispose()
+
+
+# --- coming back to a copy -----------------------------------------------------------------
+
+
+def test_returning_reader_sees_what_the_copy_already_did_without_the_forms(app, client, run):
+    token = run.tokens[0]
+    fresh = client.get(f"/s/{token}?lang=en").get_data(as_text=True)
+    assert 'data-testid="checkin-form"' in fresh and 'data-testid="feedback-form"' in fresh
+    assert "Start the quiz" in fresh
+
+    client.post(f"/s/{token}/checkin", data={"group": "", "lang": "en"})
+    client.post(f"/s/{token}/feedback", data={"rating": "4", "comment": "", "lang": "en"})
+    client.post(f"/s/{token}/quiz", data={**quiz_answers(), "lang": "en"})
+
+    for senior in ("0", "1"):
+        html = client.get(f"/s/{token}?lang=en&senior={senior}").get_data(as_text=True)
+        assert 'data-testid="checkin-already"' in html
+        assert 'data-testid="feedback-already"' in html
+        assert 'data-testid="checkin-form"' not in html
+        assert 'data-testid="feedback-form"' not in html
+        assert "See your quiz answers" in html and "Start the quiz" not in html
+    # The cached page of the done copy is not shown to another copy of the same run.
+    other = client.get(f"/s/{run.tokens[1]}?lang=en").get_data(as_text=True)
+    assert 'data-testid="checkin-form"' in other and 'data-testid="feedback-form"' in other
+    assert "Start the quiz" in other
+    # A form posted on another section still shows the earlier ones as done.
+    after = client.post(f"/s/{token}/checkin", data={"group": "", "lang": "en"})
+    html = after.get_data(as_text=True)
+    assert 'data-testid="checkin-already"' in html and 'data-testid="feedback-already"' in html
+
+
+def test_copy_state_is_one_query(app, run):
+    from outreach_app.attendee.services import copy_state, find_copy
+
+    with app.app_context():
+        copy = find_copy(run.tokens[0])
+        assert copy is not None
+        statements: list[str] = []
+
+        def seen(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        sa_event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            assert copy_state(copy) == (False, False, False)
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", seen)
+        assert len(statements) == 1
+
+
+def test_scan_adds_at_most_one_query_for_the_state(app, client, run):
+    token = run.tokens[0]
+    client.get(f"/s/{token}")  # warm the caches
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        client.get(f"/s/{token}")
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+    state = [s for s in statements if "quiz_submission" in s and "feedback" in s]
+    assert len(state) == 1
+
+
+# --- help, quiz wording, topics without a quiz -------------------------------------------
+
+
+def test_help_names_a_branch_even_without_address_and_says_call_110(app, client, run):
+    html = client.get(f"/s/{run.tokens[0]}/help?lang=en").get_data(as_text=True)
+    assert "Call the police on 110 at once" in html
+    with app.app_context():
+        print_run_row = db.session.get(PrintRun, run.id)
+        print_run_row.page = {**print_run_row.page, "branch_address": ""}
+        db.session.commit()
+    html = client.get(f"/s/{run.tokens[0]}/help?lang=en").get_data(as_text=True)
+    assert re.search(r'data-testid="branch">\s*市南支行\s*<', html)
+    with app.app_context():
+        print_run_row = db.session.get(PrintRun, run.id)
+        print_run_row.page = {**print_run_row.page, "branch_name": "", "branch_address": ""}
+        db.session.commit()
+    html = client.get(f"/s/{run.tokens[0]}/help?lang=en").get_data(as_text=True)
+    assert "Any branch of our bank can help you." in html
+
+
+def test_quiz_intro_shows_the_title_apart_without_doubled_quotes(app, client, world):
+    police = print_run(app, world.event_a_id, code="impersonating-police")
+    html = client.get(f"/s/{police.tokens[0]}/quiz").get_data(as_text=True)
+    assert "““" not in html and "””" not in html
+    assert re.search(r'data-testid="quiz-topic">“公检法”要您转账？是诈骗<', html)
+    english = client.get(f"/s/{police.tokens[0]}/quiz?lang=en").get_data(as_text=True)
+    assert "Three short questions. Choose one answer for each." in english
+    assert "questions about" not in english
+
+
+def test_quiz_results_are_numbered(client, run):
+    token = run.tokens[0]
+    html = client.post(f"/s/{token}/quiz", data={**quiz_answers(), "lang": "en"}).get_data(
+        as_text=True
+    )
+    for n, q in enumerate(quiz_for("fraud_pension", "en"), start=1):
+        assert f"{n}. {q.question}".replace('"', "&#34;") in html
+
+
+def test_topic_without_questions_has_no_quiz_page_and_stores_nothing(app, client, run, monkeypatch):
+    from outreach_app.attendee import routes
+
+    monkeypatch.setattr(routes, "quiz_questions", lambda topic_code, language: ())
+    token = run.tokens[0]
+    assert client.get(f"/s/{token}/quiz").status_code == 404
+    response = client.post(f"/s/{token}/quiz", data={"lang": "en"})
+    assert response.status_code == 404
+    assert count(app, QuizSubmission) == 0
+    assert 'data-testid="quiz-link"' not in client.get(f"/s/{token}").get_data(as_text=True)

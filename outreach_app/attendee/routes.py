@@ -41,6 +41,7 @@ from outreach_app.attendee.services import (
     Copy,
     QuizResult,
     check_in,
+    copy_state,
     find_copy,
     general_tips,
     grade,
@@ -208,6 +209,7 @@ def _copy_page(copy: Copy, status: int = 200, **outcome: Any):
     """
     lang, senior = _language(copy), _senior(copy)
     text = handout_in(copy, lang)
+    outcome = _with_state(copy, outcome)
     cacheable = "comment" not in outcome
     key = (copy.run_id, text.version_id, lang, senior, tuple(sorted(outcome.items())))
     cache = _page_cache()
@@ -231,6 +233,20 @@ def _copy_page(copy: Copy, status: int = 200, **outcome: Any):
             cache[key] = html
     page = html.replace(_MARKS["token"], copy.token).replace(_MARKS["csrf"], generate_csrf())
     return page, status
+
+
+def _with_state(copy: Copy, outcome: dict[str, Any]) -> dict[str, Any]:
+    """``outcome`` completed with what the copy did before (one small query): a section done
+    earlier says "already" instead of offering its form again, unless this answer is about it."""
+    checked_in, quiz_taken, feedback_given = copy_state(copy)
+    outcome = dict(outcome)
+    if checked_in and not {"checkin", "checkin_problem"} & outcome.keys():
+        outcome["checkin"] = "already"
+    if feedback_given and not {"feedback", "feedback_problem"} & outcome.keys():
+        outcome["feedback"] = "already"
+    if quiz_taken:
+        outcome["quiz_taken"] = True
+    return outcome
 
 
 # Pages kept per process; when full the cache starts again (a few KB each).
@@ -336,7 +352,10 @@ def feedback(copy: Copy):
 @page_limit
 @for_copy
 def quiz(copy: Copy):
-    """Three questions on the handout's topic, or the copy's answers explained once it took it."""
+    """Three questions on the handout's topic, or the copy's answers explained once it took it.
+    A topic without questions has no quiz page."""
+    if not quiz_questions(handout_in(copy, _language(copy)).topic_code, _language(copy)):
+        return _not_found(copy)
     stored = stored_quiz(copy)
     return _quiz_page(copy, result=stored, outcome="stored" if stored else None)
 
@@ -349,6 +368,8 @@ def submit_answers(copy: Copy):
     lang = _language(copy)
     text = handout_in(copy, lang)
     questions = quiz_questions(text.topic_code, lang)
+    if not questions:
+        return _not_found(copy)
     try:
         answers = read_answers(request.form, questions)
     except FormProblem as problem:

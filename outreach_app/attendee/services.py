@@ -430,3 +430,31 @@ def leave_feedback(copy: Copy, rating: int, comment: str) -> bool:
     if added:
         bump(db.session, _target_now(copy), feedback_sum=rating, feedback_count=1)
     return added
+
+
+# What a returning reader has already done -----------------------------------------------------
+
+
+def _done_by(table: Any) -> Any:
+    return (
+        select(table.c.id)
+        .where(
+            table.c.print_run_id == bindparam("run_id"),
+            table.c.serial == bindparam("serial"),
+        )
+        .exists()
+    )
+
+
+# One query for all three, built once: the page asks on every opening.
+_COPY_STATE = select(
+    _done_by(CheckIn.__table__).label("checked_in"),
+    _done_by(QuizSubmission.__table__).label("quiz_taken"),
+    _done_by(Feedback.__table__).label("feedback_given"),
+)
+
+
+def copy_state(copy: Copy) -> tuple[bool, bool, bool]:
+    """Whether the copy has checked in, taken the quiz and given feedback, in one query."""
+    row = db.session.execute(_COPY_STATE, {"run_id": copy.run_id, "serial": copy.serial}).one()
+    return bool(row.checked_in), bool(row.quiz_taken), bool(row.feedback_given)

@@ -203,3 +203,43 @@ def test_reflows_at_320_px_and_at_200_percent_text(browser, live_server, token, 
     if senior == "0":
         assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 36
     context.close()
+
+
+BOX_JS = """
+(selector) => Array.from(document.querySelectorAll(selector)).map((el) => {
+  const box = el.getBoundingClientRect();
+  return {top: Math.round(box.top), left: Math.round(box.left),
+          width: box.width, height: box.height};
+})
+"""
+
+
+@pytest.mark.parametrize("width", [320, 360])
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_radios_ratings_header_and_hotlines_at_phone_widths(
+    browser, live_server, token, width, lang
+):
+    context, page = phone_page(browser, width=width)
+    page.goto(f"{live_server}/s/{token}?lang={lang}&senior=0")
+    radios = page.evaluate(BOX_JS, "input[type=radio]")
+    assert radios and all(r["width"] >= 20 for r in radios), radios
+    ratings = page.evaluate(BOX_JS, "input[name=rating]")
+    assert len({r["top"] for r in ratings}) == 1, ratings  # one row of five
+    labels = page.evaluate(BOX_JS, "label.choice:has(input[name=rating])")
+    assert all(b["width"] >= 44 and b["height"] >= 44 for b in labels), labels
+
+    page.goto(f"{live_server}/s/{token}?lang={lang}&senior=1")
+    radios = page.evaluate(BOX_JS, "input[type=radio]")
+    assert radios and all(r["width"] >= 25 for r in radios), radios
+    labels = page.evaluate(BOX_JS, "label.choice:has(input[name=rating])")
+    assert len(labels) == 5 and len({b["top"] for b in labels}) == 5  # one per line
+    assert len({b["left"] for b in labels}) == 1
+    assert all(b["height"] >= 60 for b in labels), labels
+    switches = page.evaluate(BOX_JS, ".switch")
+    assert len({s["top"] for s in switches}) == 1, switches  # side by side
+    assert all(s["width"] >= 60 and s["height"] >= 60 for s in switches), switches
+    calls = page.evaluate(BOX_JS, "[data-testid=hotlines] a")
+    assert calls[0]["left"] == calls[1]["left"] and calls[1]["top"] > calls[0]["top"]
+    overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(overflow) <= 0
+    context.close()
