@@ -10,12 +10,15 @@ from __future__ import annotations
 import gc
 import os
 import re
+import time
+import weakref
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 from outreach_app import create_app
 from outreach_app.extensions import db
@@ -37,6 +40,30 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if url:
         return url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+# Every engine that connected during the current test: tests make extra apps (CSRF on, other
+# limits), each with its own engine and pool, and a pool left to the garbage collector would
+# drop its open connections at some random later moment.
+_engines_used: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _remember_engine(connection) -> None:
+    _engines_used.add(connection.engine)
+
+
+@pytest.fixture(autouse=True)
+def close_database_connections() -> Iterator[None]:
+    """After each test, close the pooled connections of every engine it used, once requests
+    still running in server threads have handed theirs back."""
+    yield
+    for engine in list(_engines_used):
+        deadline = time.monotonic() + 10
+        while getattr(engine.pool, "checkedout", lambda: 0)() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        engine.dispose()
+    _engines_used.clear()
 
 
 @pytest.fixture(scope="session")

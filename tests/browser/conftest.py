@@ -4,15 +4,12 @@ Playwright (no browser download). Screenshots go to ``test-artifacts/screenshots
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
-
-from outreach_app.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,17 +33,6 @@ def live_server(app: Flask) -> Iterator[str]:
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
-    _wait_for_requests_to_finish(app)
-
-
-def _wait_for_requests_to_finish(app: Flask, timeout: float = 10.0) -> None:
-    """Let request threads still running after the shutdown hand back their database
-    connections, so that disposing of the engine afterwards closes every one of them."""
-    with app.app_context():
-        pool = db.engine.pool
-    deadline = time.monotonic() + timeout
-    while getattr(pool, "checkedout", lambda: 0)() and time.monotonic() < deadline:
-        time.sleep(0.02)
 
 
 @pytest.fixture(scope="session")
