@@ -25,15 +25,13 @@ from outreach_app.attendee.models import (
 )
 from outreach_app.core.types import utcnow
 from outreach_app.coverage.models import DIM_GROUP, DIM_TOPIC
-from outreach_app.coverage.rollups import Target, bump, month_of, target_of
-from outreach_app.events.models import Event, EventStatus
+from outreach_app.coverage.rollups import bump, target_of
 from outreach_app.extensions import db
 from outreach_app.handouts.content import GENERAL_TIPS, QR_NOTE, QuizQuestion, quiz_for
 from outreach_app.handouts.models import Handout, HandoutLanguage, HandoutVersion, PrintRun
 from outreach_app.handouts.services import MAX_PUBLIC_ID
 from outreach_app.handouts.tokens import MAX_SERIAL, normalize_token, read_token, token_secret
 from outreach_app.reference.models import TargetGroup, Topic
-from outreach_app.regions.models import Region
 
 LANGUAGES = ("zh_CN", "en")
 # Groups an attendee may say they belong to. Disability and ethnicity are left out on purpose:
@@ -60,7 +58,6 @@ class Copy:
     page: dict[str, Any]
     version_id: int
     withdrawn: bool
-    target: Target  # where the copy's scans, check-ins, quiz and feedback are counted
 
     @property
     def is_large_print(self) -> bool:
@@ -91,8 +88,6 @@ def _cache() -> dict[str, Any]:
 # Built once, on the tables (not the ORM classes): the page runs these on every request, and
 # building a statement or going through the ORM costs more than running it on SQLite.
 _RUN = PrintRun.__table__.c
-_EVENT = Event.__table__.c
-_REGION = Region.__table__.c
 _FIND_RUN = (
     select(
         _RUN.id,
@@ -103,15 +98,8 @@ _FIND_RUN = (
         _RUN.page,
         _RUN.handout_version_id,
         _RUN.revoked_at,
-        _EVENT.region_id,
-        _REGION.path.label("region_path"),
-        _EVENT.branch_id,
-        _EVENT.starts_at,
-        _EVENT.kind,
-        _EVENT.status,
     )
-    .join_from(PrintRun.__table__, Event.__table__, _EVENT.id == _RUN.event_id)
-    .join(Region.__table__, _REGION.id == _EVENT.region_id)
+    .select_from(PrintRun.__table__)
     .where(_RUN.public_id == bindparam("public_id"))
 )
 _INSERTS: dict[tuple[str, str, bool], Insert] = {}
@@ -141,14 +129,6 @@ def find_copy(token: str) -> Copy | None:
         page=dict(row.page),
         version_id=row.handout_version_id,
         withdrawn=row.revoked_at is not None,
-        target=Target(
-            region_id=row.region_id,
-            region_path=row.region_path,
-            branch_id=row.branch_id,
-            month=month_of(row.starts_at),
-            kind=str(row.kind),
-            counts=row.status != EventStatus.CANCELLED,
-        ),
     )
 
 
@@ -276,10 +256,13 @@ def _insert_once(
     return db.session.execute(stmt, values).first() is not None
 
 
-def _target_now(copy: Copy) -> Target:
-    """Where the copy's figures count, read after its row was written, in the same transaction:
-    the event may have moved or been cancelled since the page looked the copy up."""
-    return target_of(db.session, copy.event_id) or copy.target
+def _bump(copy: Copy, also: list[tuple[str, int]] | None = None, **deltas: int) -> None:
+    """Count ``deltas`` where the copy's event counts now: read after the copy's row was
+    written, in the same transaction (the event may have moved or been cancelled since the page
+    looked the copy up; see ``rollups.target_of``)."""
+    target = target_of(db.session, copy.event_id)
+    if target is not None:
+        bump(db.session, target, also=also or (), **deltas)
 
 
 def record_scan(copy: Copy) -> None:
@@ -297,7 +280,7 @@ def record_scan(copy: Copy) -> None:
     first = _insert_once(HandoutScan, {**values, "is_first": True}, first_only=True)
     if not first:
         db.session.execute(_INSERT_SCAN, {**values, "is_first": False})
-    bump(db.session, _target_now(copy), scans=1, copies_scanned=int(first))
+    _bump(copy, scans=1, copies_scanned=int(first))
 
 
 def check_in(copy: Copy, group_id: int | None) -> bool:
@@ -313,10 +296,7 @@ def check_in(copy: Copy, group_id: int | None) -> bool:
         },
     )
     if added:
-        target = _target_now(copy)
-        bump(db.session, target, check_ins=1)
-        if group_id is not None:
-            bump(db.session, target, DIM_GROUP, group_id, check_ins=1)
+        _bump(copy, [(DIM_GROUP, group_id)] if group_id is not None else [], check_ins=1)
     return added
 
 
@@ -373,11 +353,10 @@ def submit_quiz(copy: Copy, topic_id: int, result: QuizResult) -> bool:
     )
     if added:
         scores = {"quiz_correct": result.correct, "quiz_total": result.total}
-        target = _target_now(copy)
-        bump(db.session, target, **scores)
-        bump(db.session, target, DIM_TOPIC, topic_id, **scores)
+        dims = [(DIM_TOPIC, topic_id)]
         if group_id is not None:
-            bump(db.session, target, DIM_GROUP, group_id, **scores)
+            dims.append((DIM_GROUP, group_id))
+        _bump(copy, dims, **scores)
     return added
 
 
@@ -428,7 +407,7 @@ def leave_feedback(copy: Copy, rating: int, comment: str) -> bool:
         },
     )
     if added:
-        bump(db.session, _target_now(copy), feedback_sum=rating, feedback_count=1)
+        _bump(copy, feedback_sum=rating, feedback_count=1)
     return added
 
 

@@ -439,9 +439,13 @@ def bump(
     event_row: Event | Target,
     dim: str = DIM_ALL,
     dim_id: int = 0,
+    *,
+    also: Iterable[tuple[str, int]] = (),
     **deltas: int,
 ) -> None:
-    """Add ``deltas`` to the event's own row and the subtree rows of every enclosing region."""
+    """Add ``deltas`` to the event's own row and the subtree rows of every enclosing region,
+    for ``dim``/``dim_id`` and for every further (dim, dim id) pair in ``also``, in one
+    executemany."""
     if isinstance(event_row, Event):
         target = Target(
             region_id=event_row.region_id,
@@ -456,19 +460,22 @@ def bump(
     deltas = {name: value for name, value in deltas.items() if value}
     if not target.counts or not deltas:
         return
-    key = {
-        "branch_id": target.branch_id,
-        "month": target.month,
-        "kind": target.kind,
-        "dim": dim,
-        "dim_id": dim_id,
-    }
     zero = dict.fromkeys(METRICS, 0)
-    rows = [{**zero, "region_id": target.region_id, "subtree": False, **key, **deltas}]
-    rows += [
-        {**zero, "region_id": ancestor, "subtree": True, **key, **deltas}
-        for ancestor in ancestors_or_self(target.region_path)
-    ]
+    ancestors = ancestors_or_self(target.region_path)
+    rows = []
+    for row_dim, row_dim_id in ((dim, dim_id), *also):
+        key = {
+            "branch_id": target.branch_id,
+            "month": target.month,
+            "kind": target.kind,
+            "dim": row_dim,
+            "dim_id": row_dim_id,
+        }
+        rows.append({**zero, "region_id": target.region_id, "subtree": False, **key, **deltas})
+        rows += [
+            {**zero, "region_id": ancestor, "subtree": True, **key, **deltas}
+            for ancestor in ancestors
+        ]
     # One prepared statement for the own row and every enclosing region's row (executemany).
     stmt = _upsert_statement(session.get_bind().dialect.name, tuple(sorted(deltas)))
     session.execute(stmt, rows)
