@@ -75,19 +75,24 @@ def _month_sql(column: Any) -> Any:
     return cast(extract("year", column), Integer) * 100 + cast(extract("month", column), Integer)
 
 
-def _key_filter(keys: Iterable[Key] | None) -> Any:
-    """The SQL condition selecting the events of these (region, month) keys; None: all."""
-    if keys is None:
-        return Event.status != EventStatus.CANCELLED
+def _in_keys(keys: Iterable[Key]) -> Any:
+    """The SQL condition selecting the events (cancelled ones too) of these (region, month)
+    keys."""
     parts = []
     for region_id, month in keys:
         start, end = month_bounds(month)
         parts.append(
             and_(Event.region_id == region_id, Event.starts_at >= start, Event.starts_at < end)
         )
-    if not parts:
-        return false()
-    return and_(Event.status != EventStatus.CANCELLED, or_(*parts))
+    return or_(*parts) if parts else false()
+
+
+def _key_filter(keys: Iterable[Key] | None) -> Any:
+    """The SQL condition selecting the events that count in these (region, month) keys; None:
+    all."""
+    if keys is None:
+        return Event.status != EventStatus.CANCELLED
+    return and_(Event.status != EventStatus.CANCELLED, _in_keys(keys))
 
 
 def recount(session: Session, keys: Iterable[Key] | None = None) -> dict[RowKey, dict[str, int]]:
@@ -354,13 +359,7 @@ def _lock_events(session: Session, keys: list[Key]) -> None:
     foreign key. SQLite has one writer at a time."""
     if session.get_bind().dialect.name != "postgresql" or not keys:
         return
-    parts = []
-    for region_id, month in keys:
-        start, end = month_bounds(month)
-        parts.append(
-            and_(Event.region_id == region_id, Event.starts_at >= start, Event.starts_at < end)
-        )
-    stmt = select(Event.id).where(or_(*parts)).order_by(Event.id)
+    stmt = select(Event.id).where(_in_keys(keys)).order_by(Event.id)
     session.execute(stmt.with_for_update(key_share=True))
 
 

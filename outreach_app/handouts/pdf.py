@@ -293,36 +293,31 @@ def _clean(text: str) -> str:
     )
 
 
+def _font_runs(text: str, one_line: bool = True) -> list[tuple[str, str]]:
+    """``text`` as (font name, characters) runs, each in the first font that has them;
+    characters no font has become □. ``one_line`` turns line breaks into spaces."""
+    register_fonts()
+    source = _clean(text)
+    if one_line:
+        source = source.replace("\n", " ")
+    runs: list[tuple[str, list[str]]] = []
+    for ch in source:
+        font = FONT_NAME if ch in " \n" or ord(ch) in _main_cmap else font_for(ord(ch))
+        if font is None:
+            ch, font = REPLACEMENT_CHAR, FONT_NAME
+        if runs and runs[-1][0] == font:
+            runs[-1][1].append(ch)
+        else:
+            runs.append((font, [ch]))
+    return [(font, "".join(chars)) for font, chars in runs]
+
+
 def markup(text: str) -> str:
     """Return reportlab Paragraph markup that prints `text` literally, with font fallback."""
-    register_fonts()
-    parts: list[str] = []
-    run: list[str] = []
-    run_font = FONT_NAME
-
-    def flush() -> None:
-        if run:
-            chunk = escape("".join(run)).replace("\n", "<br/>")
-            if run_font != FONT_NAME:
-                chunk = f'<font name="{run_font}">{chunk}</font>'
-            parts.append(chunk)
-            run.clear()
-
-    for ch in _clean(text):
-        code = ord(ch)
-        if ch == "\n" or ch == " " or code in _main_cmap:
-            font = FONT_NAME
-        else:
-            found = font_for(code)
-            if found is None:
-                ch, font = REPLACEMENT_CHAR, FONT_NAME
-            else:
-                font = found
-        if font != run_font:
-            flush()
-            run_font = font
-        run.append(ch)
-    flush()
+    parts = []
+    for font, chunk in _font_runs(text, one_line=False):
+        chunk = escape(chunk).replace("\n", "<br/>")
+        parts.append(chunk if font == FONT_NAME else f'<font name="{font}">{chunk}</font>')
     return "".join(parts)
 
 
@@ -702,22 +697,6 @@ def _text_area(layout: Layout, front: bool) -> tuple[float, float]:
 def _footer_height(layout: Layout) -> float:
     """Return the height reserved at the bottom of a copy for the QR code and its captions."""
     return layout.qr_size + layout.small_size * 3.2 + layout.gap
-
-
-def _font_runs(text: str) -> list[tuple[str, str]]:
-    """``text`` on one line as (font name, characters) runs, each in the first font that has
-    them; characters no font has become □."""
-    register_fonts()
-    runs: list[tuple[str, str]] = []
-    for ch in _clean(text).replace("\n", " "):
-        font = FONT_NAME if ch == " " or ord(ch) in _main_cmap else font_for(ord(ch))
-        if font is None:
-            ch, font = REPLACEMENT_CHAR, FONT_NAME
-        if runs and runs[-1][0] == font:
-            runs[-1] = (font, runs[-1][1] + ch)
-        else:
-            runs.append((font, ch))
-    return runs
 
 
 def _line_width(text: str, size: float) -> float:
