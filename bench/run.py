@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -633,6 +634,128 @@ def checkin_5xx() -> float:
     """Server errors during the check-in load, plus any during the scan load (must be 0)."""
     figures = attendee_load()
     return figures["checkin_5xx"] + figures["scan_5xx"]
+
+
+# --- codes that open nothing: the same cost whatever the code --------------------------------
+
+TOKEN_TIMING_REQUESTS = 300
+TOKEN_TIMING_WARM_UP = 20
+
+# Two print runs of two copies; the second withdrawn. Prints a valid, a withdrawn and a
+# flipped code (one signature character changed), one a line.
+MAKE_TIMING_TOKENS = """
+from sqlalchemy import select
+from outreach_app import create_app
+from outreach_app.events.models import Event, EventStatus
+from outreach_app.extensions import db
+from outreach_app.handouts.services import copy_codes, create_print_run, handout_by_code
+
+app = create_app()
+with app.app_context():
+    event = db.session.scalars(
+        select(Event).where(Event.status != EventStatus.CANCELLED).order_by(Event.id).limit(1)
+    ).one()
+    handout = handout_by_code("pension-scams", "zh_CN")
+    kept, withdrawn = (create_print_run(None, event, handout, 2, "a4") for _ in range(2))
+    withdrawn.revoked_at = db.func.now()
+    db.session.commit()
+    valid = next(copy_codes(kept)).url.rsplit("/", 1)[1]
+    gone = next(copy_codes(withdrawn)).url.rsplit("/", 1)[1]
+    flipped = valid[:20] + ("B" if valid[20] != "B" else "C") + valid[21:]
+    print(valid, gone, flipped, sep="\\n")
+"""
+
+
+def _time_status(base_url: str, path: str, expected: int) -> float:
+    """Milliseconds one GET of ``path`` took, body read; its status must be ``expected``."""
+    started = time.perf_counter()
+    try:
+        # Our own http://127.0.0.1 address, never a user-given URL.
+        with urllib.request.urlopen(base_url + path, timeout=30) as response:  # noqa: S310
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        error.read()
+        status = error.code
+    elapsed = (time.perf_counter() - started) * 1000
+    if status != expected:
+        raise RuntimeError(f"GET {path[:40]} answered {status}, not {expected}")
+    return elapsed
+
+
+@cache
+def token_timings() -> dict[str, float]:
+    """Median time of the attendee page for a withdrawn, a random and a flipped code, asked in
+    turn (so that a busy moment hits all three alike) against gunicorn on SQLite."""
+    folder = Path(tempfile.mkdtemp(prefix="outreach-bench-tokens-"))
+    try:
+        env = dict(throwaway_sqlite_env(folder), SECRET_KEY=ATTENDEE_SECRET_KEY)
+        flask(["db", "upgrade"], env)
+        flask(["demo-data", "--events", "50", "--seed", DEMO_SEED], env)
+        _valid, withdrawn, flipped = _python(MAKE_TIMING_TOKENS, [], env).split()
+        codes = {
+            "withdrawn": (withdrawn, 410),
+            "random": ("QWERTYUIOPASDFGHJKLZXCVBNMQWERTYUIOPASDFGH", 404),
+            "flipped": (flipped, 404),
+        }
+        timings: dict[str, list[float]] = {kind: [] for kind in codes}
+        with running_server(dict(env, **ATTENDEE_RAISED_LIMITS), 1) as base_url:
+            for round_number in range(TOKEN_TIMING_WARM_UP + TOKEN_TIMING_REQUESTS):
+                for kind, (code, status) in codes.items():
+                    elapsed = _time_status(base_url, "/s/" + code, status)
+                    if round_number >= TOKEN_TIMING_WARM_UP:
+                        timings[kind].append(elapsed)
+        medians = {kind: statistics.median(values) for kind, values in timings.items()}
+        log(f"attendee page by code, median ms: {medians}")
+        fastest = min(medians.values())
+        return {
+            **{f"{kind}_ms": value for kind, value in medians.items()},
+            "spread_pct": (max(medians.values()) - fastest) / fastest * 100,
+        }
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@benchmark("token_page_spread_pct", "%")
+def token_page_spread() -> float:
+    """How much slower the slowest of withdrawn, random and flipped codes answers than the
+    fastest (medians of 300 each, gunicorn 1 worker): near 0 means a guess learns nothing."""
+    return token_timings()["spread_pct"]
+
+
+@benchmark("token_page_withdrawn_ms", "ms")
+def token_page_withdrawn() -> float:
+    """Median time of the attendee page for a withdrawn copy's code (410)."""
+    return token_timings()["withdrawn_ms"]
+
+
+@benchmark("token_page_random_ms", "ms")
+def token_page_random() -> float:
+    """Median time of the attendee page for a random, well-formed code (404)."""
+    return token_timings()["random_ms"]
+
+
+@benchmark("token_page_flipped_ms", "ms")
+def token_page_flipped() -> float:
+    """Median time of the attendee page for a real code with one character changed (404)."""
+    return token_timings()["flipped_ms"]
+
+
+@benchmark("token_read_10kb_us", "µs")
+def token_read_10kb() -> float:
+    """Microseconds ``read_token`` takes to refuse a 10 KB input (median of 5 × 1,000)."""
+    sys.path.insert(0, str(ROOT))
+    from outreach_app.handouts.tokens import read_token
+
+    huge = "A" * 10_240
+    rounds = []
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(1000):
+            if read_token("bench-secret", huge) is not None:
+                raise RuntimeError("a 10 KB input was accepted as a code")
+        rounds.append((time.perf_counter() - started) * 1000)  # ms per 1,000 = µs per call
+    return statistics.median(rounds)
 
 
 # --- coverage for regional heads, a million events and ten million attendee rows -------------

@@ -216,7 +216,7 @@ def test_withdrawn_copy_accepts_nothing(app, client, run):
     assert count(app, CheckIn) == count(app, Feedback) == 0
 
 
-def test_guessed_and_real_unknown_tokens_cost_the_same(app, client, run):
+def test_guessed_and_real_unknown_tokens_run_the_same_query(app, client, run):
     tokens = bad_tokens(app, run)
     kinds = ["random", "flipped", "other-secret", "unknown-run", "10kb", "sql"]
     statements: list[str] = []
@@ -237,19 +237,7 @@ def test_guessed_and_real_unknown_tokens_cost_the_same(app, client, run):
         sa_event.remove(engine, "before_cursor_execute", record)
     # One and the same query for every code, forged or not.
     assert len({tuple(v) for v in seen.values()}) == 1 and len(seen["random"]) == 1, seen
-
-    timings: dict[str, list[float]] = {kind: [] for kind in kinds}
-    for _ in range(3):  # warm up
-        for kind in kinds:
-            client.get("/s/" + tokens[kind])
-    for _ in range(30):
-        for kind in kinds:
-            started = time.perf_counter()
-            client.get("/s/" + tokens[kind])
-            timings[kind].append(time.perf_counter() - started)
-    # The fastest of many tries is what a patient attacker would compare.
-    best = {kind: min(values) for kind, values in timings.items()}
-    assert max(best.values()) - min(best.values()) < max(0.001, 0.5 * min(best.values())), best
+    # How long each takes is measured by `make bench` (token_page_spread_pct), not here.
 
 
 # --- check-in ------------------------------------------------------------------------------
