@@ -224,6 +224,22 @@ def png_header(width: int, height: int) -> bytes:
     )
 
 
+def blank_png(width: int, height: int) -> bytes:
+    """A real, complete black-and-white PNG of any size: a few KB for tens of megapixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte, then one bit per pixel
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
 SVG = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
     b"<script>alert(document.cookie)</script><rect width='10' height='10'/></svg>"
@@ -737,6 +753,40 @@ def test_bad_files_are_refused(
     assert message in response.get_data(as_text=True)
     assert snapshot(app, world.event_a_id) == before
     assert stored_files(uploads) == []
+
+
+def test_a_real_image_over_50_megapixels_is_refused_before_it_is_decoded(
+    app, client, english, auth, world, uploads
+):
+    content = blank_png(8000, 6300)  # 50.4 megapixels in about 7 KB
+    assert len(content) < 20_000
+    assert Image.open(io.BytesIO(content)).size == (8000, 6300)
+    confirm(app, world.event_a_id)
+    auth.login("staff_a")
+    response = upload(english, world.event_a_id, content, "huge.png", content_type="image/png")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "The photo has too many pixels: at most 50 megapixels, for example 8000 × 6000." in html
+    client.set_cookie("outreach_lang", "zh_CN")
+    response = upload(client, world.event_a_id, content, "huge.png", content_type="image/png")
+    assert "照片像素过多：最多 50 百万像素（例如 8000 × 6000）。" in response.get_data(as_text=True)
+    assert photo_count(app, world.event_a_id) == 0
+    assert stored_files(uploads) == []
+
+
+def test_the_pixel_cap_is_checked_before_decoding(monkeypatch):
+    def no_decoding(self):
+        raise AssertionError("the image was decoded")
+
+    monkeypatch.setattr(Image.Image, "load", no_decoding)
+    with pytest.raises(photos.PhotoError, match="too many pixels"):
+        photos.process_photo(blank_png(7072, 7071))  # 50,006,112 pixels
+
+
+def test_a_real_image_just_under_50_megapixels_is_a_photo():
+    processed = photos.process_photo(blank_png(7071, 7071))  # 49,999,041 pixels
+    assert (processed.width, processed.height) == (2000, 2000)
+    assert Image.open(io.BytesIO(processed.jpeg)).getpixel((1000, 1000)) == (0, 0, 0)
 
 
 def test_a_9_mb_file_is_refused(app, english, auth, world, uploads):

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTO_SIDE = 12_000
+# 50 megapixels (8000 × 6000 is 48) is more than phones and nearly all cameras take, and decodes
+# to about 150 MB in RGB; Pillow's own limit (89 megapixels) lets through half a gigabyte.
+MAX_PHOTO_PIXELS = 50_000_000
 PHOTO_LONG_SIDE = 2000
 THUMB_LONG_SIDE = 400
 JPEG_QUALITY = 85
@@ -88,11 +91,11 @@ def _unreadable() -> str:
 def _decode(data: bytes) -> Image.Image:
     """The upright, fully decoded image, or PhotoError.
 
-    Pillow warns about images above ``Image.MAX_IMAGE_PIXELS`` and refuses those above twice
-    that; the warning is made an error here and the limit is checked again explicitly, so a
-    decompression bomb is refused however warnings are configured.
+    The size is read from the header and checked against ``MAX_PHOTO_PIXELS`` before anything
+    is decoded. Pillow warns about images above ``Image.MAX_IMAGE_PIXELS`` while opening them;
+    the warning is made an error here, so a decompression bomb is refused however warnings are
+    configured.
     """
-    limit = Image.MAX_IMAGE_PIXELS or 89_478_485
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -100,7 +103,7 @@ def _decode(data: bytes) -> Image.Image:
             width, height = image.size
             if width > MAX_PHOTO_SIDE or height > MAX_PHOTO_SIDE:
                 raise PhotoError(_("The photo is too large: at most 12000 × 12000 pixels."))
-            if width * height > limit:
+            if width * height > MAX_PHOTO_PIXELS:
                 raise Image.DecompressionBombError("too many pixels")
             # JPEG can decode at 1/2, 1/4 or 1/8 scale: far less memory for big camera files.
             scale = PHOTO_LONG_SIDE / max(width, height)
@@ -112,7 +115,11 @@ def _decode(data: bytes) -> Image.Image:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise PhotoError(
-            _("The image has too many pixels to be a photo. Send a smaller image.")
+            _(
+                "The photo has too many pixels: at most %(megapixels)d megapixels,"
+                " for example 8000 × 6000.",
+                megapixels=MAX_PHOTO_PIXELS // 1_000_000,
+            )
         ) from error
     except UnidentifiedImageError as error:
         raise PhotoError(
