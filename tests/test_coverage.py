@@ -24,7 +24,7 @@ from outreach_app.coverage import rollups
 from outreach_app.coverage.services import GAP_LIST_LIMIT
 from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.extensions import db
-from outreach_app.regions.models import BranchAccess, Region
+from outreach_app.regions.models import Branch, BranchAccess, Region
 from tests.conftest import PASSWORD
 from tests.coverage_data import (
     build_coverage_world,
@@ -36,7 +36,7 @@ from tests.coverage_data import (
     slim_json,
     twelve_months,
 )
-from tests.factories import make_region
+from tests.factories import make_partner, make_region
 
 
 @pytest.fixture
@@ -552,17 +552,30 @@ def test_page_in_english_and_xss_safe(app, client, auth, english, cw):
     assert pdf.status_code == 200
 
 
+FORMULA_NAMES = ("=1+1", "+86 532 8000 0000", "-x", "@x")
+
+
 def test_formula_names_stay_text_in_exports(app, client, auth, cw):
     with app.app_context():
         region = db.session.get(Region, cw.community_a4_id)
         region.name = '=HYPERLINK("http://evil")'
+        branch = db.session.get(Branch, cw.branch_a_id)
+        for name in FORMULA_NAMES:
+            make_partner(name, branch, region)
         db.session.commit()
     auth.login("admin")
     text = client.get(f"/coverage/{cw.street_a_id}/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
+    for name in FORMULA_NAMES:
+        assert f"'{name}" in text
     book = load_workbook(io.BytesIO(client.get(f"/coverage/{cw.street_a_id}/export.xlsx").data))
-    gap_names = [row[0] for row in book.worksheets[7].iter_rows(min_row=2, values_only=True)]
-    assert '\'=HYPERLINK("http://evil")' in gap_names
+    # The workbook holds the names as written, in text cells that are never evaluated.
+    gap_cells = {row[0].value: row[0] for row in book.worksheets[7].iter_rows(min_row=2)}
+    partner_cells = {row[0].value: row[0] for row in book.worksheets[8].iter_rows(min_row=2)}
+    cells = [gap_cells['=HYPERLINK("http://evil")'], *(partner_cells[n] for n in FORMULA_NAMES)]
+    for cell in cells:
+        assert cell.data_type == "s", cell.value  # a string, never a formula
+        assert cell.quotePrefix, cell.value  # still text when someone edits the cell
 
 
 def test_a_region_without_events_or_children(app, client, auth, cw):

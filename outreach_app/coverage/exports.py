@@ -2,8 +2,8 @@
 
 ``report_sections`` is the one place that decides which figures an export holds and what the
 columns are called; the CSV writes every section one after another, the workbook gives each its
-own sheet. Text cells pass through ``spreadsheet_safe`` so that a region or partner name such as
-``=cmd|…`` stays text.
+own sheet. A region or partner name such as ``=cmd|…`` stays text: the CSV passes text through
+``spreadsheet_safe``, the workbook stores it in text cells (``xlsx_cell``), shown as written.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from outreach_app.core.downloads import spreadsheet_safe
+from outreach_app.core.spreadsheets import xlsx_cell
 from outreach_app.coverage.services import CoverageReport, Figures, Period
 from outreach_app.partners.models import PARTNER_KIND_LABELS
 from outreach_app.regions.models import BRANCH_ACCESS_LABELS, Region
@@ -310,10 +310,12 @@ def sheet_title(title: str, taken: set[str]) -> str:
     return name
 
 
-def _xlsx_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
-    return value
+def _number_format(value: Any) -> str | None:
+    if isinstance(value, Rate):
+        return RATE_FORMAT
+    if isinstance(value, Average):
+        return AVERAGE_FORMAT
+    return None
 
 
 def xlsx_bytes(sections: list[Section]) -> bytes:
@@ -324,17 +326,17 @@ def xlsx_bytes(sections: list[Section]) -> bytes:
     bold = Font(bold=True)
     for section in sections:
         sheet = workbook.create_sheet(sheet_title(section.title, taken))
-        sheet.append([_xlsx_value(name) for name in section.header])
+        sheet.append([xlsx_cell(sheet, name) for name in section.header])
         for cell in sheet[1]:
             cell.font = bold
         sheet.freeze_panes = "A2"
         for row in section.rows:
-            sheet.append([_xlsx_value(float(v) if isinstance(v, float) else v) for v in row])
-            for cell, value in zip(sheet[sheet.max_row], row, strict=False):
-                if isinstance(value, Rate):
-                    cell.number_format = RATE_FORMAT
-                elif isinstance(value, Average):
-                    cell.number_format = AVERAGE_FORMAT
+            sheet.append(
+                [
+                    xlsx_cell(sheet, float(v) if isinstance(v, float) else v, _number_format(v))
+                    for v in row
+                ]
+            )
         widths = [max(len(str(v or "")) for v in column) for column in _columns(section)]
         for index, width in enumerate(widths, start=1):
             letter = sheet.cell(row=1, column=index).column_letter

@@ -1,7 +1,8 @@
 """The filtered event list as CSV (streamed) and XLSX (capped), with the screen's scope.
 
-Both formats take their rows from ``export_rows`` and pass every text cell through
-``spreadsheet_safe``, so a title like ``=cmd|…`` stays text in Excel, LibreOffice and Sheets.
+Both formats take their rows from ``export_rows``, and a title like ``=cmd|…`` stays text in
+Excel, LibreOffice and Sheets: the CSV passes every text cell through ``spreadsheet_safe``, the
+workbook stores text as text cells (``xlsx_cell``), shown as written.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
 from outreach_app.auth.models import User
 from outreach_app.core.downloads import spreadsheet_safe
+from outreach_app.core.spreadsheets import xlsx_cell
 from outreach_app.events.models import (
     EVENT_KIND_LABELS,
     EVENT_STATUS_LABELS,
@@ -188,13 +188,6 @@ class XlsxExport:
     is_truncated: bool
 
 
-def _xlsx_value(value: Any) -> Any:
-    if isinstance(value, str):
-        # Control characters cannot be stored in a workbook at all.
-        return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
-    return value
-
-
 def xlsx_workbook(
     head: list[str], rows: Iterable[list[Any]], max_rows: int = XLSX_MAX_ROWS
 ) -> XlsxExport:
@@ -205,22 +198,19 @@ def xlsx_workbook(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Events"))
     sheet.freeze_panes = "A2"
-    sheet.append([_xlsx_value(name) for name in head])
+    sheet.append([xlsx_cell(sheet, name) for name in head])
     written = 0
     truncated = False
     for row in rows:
         if written >= max_rows:
             truncated = True
             break
-        cells: list[Any] = []
-        for index, value in enumerate(row):
-            if index in TIME_COLUMNS and isinstance(value, datetime):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = XLSX_TIME_FORMAT
-                cells.append(cell)
-            else:
-                cells.append(_xlsx_value(value))
-        sheet.append(cells)
+        sheet.append(
+            [
+                xlsx_cell(sheet, value, XLSX_TIME_FORMAT if index in TIME_COLUMNS else None)
+                for index, value in enumerate(row)
+            ]
+        )
         written += 1
     if truncated:
         note = ngettext(
@@ -230,7 +220,7 @@ def xlsx_workbook(
             "or download CSV for all of them.",
             max_rows,
         )
-        sheet.append([note])
+        sheet.append([xlsx_cell(sheet, note)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return XlsxExport(buffer.getvalue(), written, truncated)
