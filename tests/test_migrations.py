@@ -1,14 +1,49 @@
-"""The migrations build the schema from nothing and agree with the models."""
+"""The migrations build the schema from nothing, agree with the models, stand alone (no
+application code in the newer ones) and bring older data up to date."""
 
+from __future__ import annotations
+
+import ast
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import MetaData, create_engine, inspect, make_url, select, text
 
 from outreach_app import create_app
+from outreach_app.attendee.models import HandoutScan
+from outreach_app.coverage import rollups
 from outreach_app.extensions import db
 from outreach_app.reference.data import TARGET_GROUPS, TOPICS
 from outreach_app.reference.models import TargetGroup, Topic
+
+VERSIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path) -> Iterator[str]:
+    """An empty database of the kind the suite runs on: a new SQLite file, or a new database
+    on the PostgreSQL server of ``TEST_DATABASE_URL``, dropped afterwards."""
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if not server_url:
+        yield "sqlite:///" + str(tmp_path / "fresh.db")
+        return
+    name = "outreach_migrations_" + secrets.token_hex(4)
+    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        server.dispose()
 
 
 def test_models_and_migrations_agree(app):
@@ -25,9 +60,8 @@ def test_reference_data_matches_the_application(app):
         assert [(t.code, t.category, t.name_zh, t.name_en) for t in topics] == TOPICS
 
 
-def test_upgrade_downgrade_upgrade_from_nothing(tmp_path):
-    url = "sqlite:///" + str(tmp_path / "fresh.db")
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+def test_upgrade_downgrade_upgrade_from_nothing(fresh_database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
@@ -50,3 +84,303 @@ def test_constraint_names_follow_the_convention(app):
             "fk_event_partner_id_partner",
         }
         assert inspector.get_pk_constraint("event")["name"] in ("pk_event", None)
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a migration script imports, at the top or inside a function."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module or "")
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "__import__":
+            names.add("__import__")
+    return names
+
+
+def test_migrations_from_0007_on_use_their_own_sql():
+    """The application's models move on; a migration that imported them would break."""
+    scripts = sorted(p for p in VERSIONS.glob("*.py") if p.name[:4].isdigit() and p.name >= "0007")
+    assert [p.name[:4] for p in scripts[:2]] == ["0007", "0008"]
+    for script in scripts:
+        imported = _imported_modules(script)
+        assert not {m for m in imported if m.split(".")[0] in ("outreach_app", "config")}, script
+        assert "__import__" not in imported and "importlib" not in imported, script
+
+
+# --- older data brought up to date -------------------------------------------------------------
+
+T0 = datetime(2026, 3, 10, 9, 0)
+
+
+def _insert_old_world(conn) -> None:
+    """Regions, a branch, events and attendee rows as revision 0004 stored them (scans without
+    ``is_first``), written straight into that revision's tables."""
+    tables = MetaData()
+    tables.reflect(conn)
+    t = tables.tables
+    groups = dict(conn.execute(text("SELECT code, id FROM target_group")).all())
+    topics = dict(conn.execute(text("SELECT code, id FROM topic")).all())
+    version_id = conn.execute(text("SELECT MIN(id) FROM handout_version")).scalar_one()
+    region = {"is_rural": False, "branch_access": "branch"}
+    conn.execute(
+        t["region"].insert(),
+        [
+            {**region, "id": 1, "parent_id": None, "name": "青岛市", "level": 1, "path": "/1/"},
+            {**region, "id": 2, "parent_id": 1, "name": "市南区", "level": 2, "path": "/1/2/"},
+            {**region, "id": 3, "parent_id": 2, "name": "湛山", "level": 3, "path": "/1/2/3/"},
+            {**region, "id": 4, "parent_id": 1, "name": "崂山区", "level": 2, "path": "/1/4/"},
+            # A prefix of another path as text, but not its parent: /1/2/ is not above /1/20/.
+            {**region, "id": 20, "parent_id": 1, "name": "黄岛区", "level": 2, "path": "/1/20/"},
+        ],
+    )
+    conn.execute(
+        t["branch"].insert(),
+        [
+            {
+                "id": 1,
+                "name": "市南支行",
+                "region_id": 2,
+                "address": "",
+                "phone": "",
+                "is_active": True,
+            },
+            {
+                "id": 2,
+                "name": "崂山支行",
+                "region_id": 4,
+                "address": "",
+                "phone": "",
+                "is_active": True,
+            },
+        ],
+    )
+    event = {
+        "venue": "活动室",
+        "notes": "",
+        "cancel_reason": "",
+        "created_at": T0,
+        "updated_at": T0,
+    }
+    conn.execute(
+        t["event"].insert(),
+        [
+            {
+                **event,
+                "id": 1,
+                "title": "湛山讲座",
+                "kind": "community",
+                "status": "completed",
+                "branch_id": 1,
+                "region_id": 3,
+                "starts_at": T0,
+                "ends_at": T0 + timedelta(hours=2),
+            },
+            {
+                **event,
+                "id": 2,
+                "title": "崂山进村",
+                "kind": "village",
+                "status": "confirmed",
+                "branch_id": 2,
+                "region_id": 4,
+                "starts_at": T0 + timedelta(days=31),
+                "ends_at": T0 + timedelta(days=31, hours=2),
+            },
+            {
+                **event,
+                "id": 3,
+                "title": "取消了",
+                "kind": "community",
+                "status": "cancelled",
+                "branch_id": 1,
+                "region_id": 3,
+                "starts_at": T0,
+                "ends_at": T0 + timedelta(hours=1),
+                "cancel_reason": "下雨",
+            },
+            {
+                **event,
+                "id": 4,
+                "title": "黄岛讲座",
+                "kind": "campus",
+                "status": "planned",
+                "branch_id": 1,
+                "region_id": 20,
+                "starts_at": T0,
+                "ends_at": T0 + timedelta(hours=1),
+            },
+        ],
+    )
+    conn.execute(
+        t["event_target_group"].insert(),
+        [
+            {"event_id": 1, "target_group_id": groups["seniors"]},
+            {"event_id": 2, "target_group_id": groups["rural"]},
+        ],
+    )
+    conn.execute(
+        t["event_topic"].insert(),
+        [
+            {"event_id": 1, "topic_id": topics[min(topics)]},
+            {"event_id": 2, "topic_id": topics[max(topics)]},
+        ],
+    )
+    conn.execute(
+        t["event_attendance"].insert(),
+        [{"event_id": 1, "target_group_id": groups["seniors"], "headcount": 40}],
+    )
+    run = {
+        "handout_version_id": version_id,
+        "language": "zh_CN",
+        "layout": "a4",
+        "page": {},
+        "created_at": T0,
+        "revoked_at": None,
+    }
+    conn.execute(
+        t["print_run"].insert(),
+        [
+            {**run, "id": 1, "public_id": 1001, "event_id": 1, "copies": 50},
+            {**run, "id": 2, "public_id": 1002, "event_id": 2, "copies": 20},
+            {**run, "id": 3, "public_id": 1003, "event_id": 3, "copies": 10},
+            {**run, "id": 4, "public_id": 1004, "event_id": 1, "copies": 5, "revoked_at": T0},
+            {**run, "id": 5, "public_id": 1005, "event_id": 4, "copies": 5},
+        ],
+    )
+    # (id, run, serial, minutes after T0): ids and times deliberately out of step for copy 1/2.
+    scans = [
+        (1, 1, 1, 30),
+        (2, 1, 1, 31),
+        (3, 1, 2, 50),
+        (4, 1, 2, 40),
+        (5, 1, 3, 10),
+        (6, 2, 1, 60),
+        (7, 2, 1, 60),
+        (8, 3, 1, 5),
+        (9, 4, 2, 7),
+        (10, 5, 1, 9),
+    ]
+    conn.execute(
+        t["handout_scan"].insert(),
+        [
+            {
+                "id": i,
+                "print_run_id": r,
+                "serial": n,
+                "event_id": (1, 2, 3, 1, 4)[r - 1],
+                "scanned_at": T0 + timedelta(minutes=m),
+            }
+            for i, r, n, m in scans
+        ],
+    )
+    conn.execute(
+        t["check_in"].insert(),
+        [
+            {
+                "id": 1,
+                "print_run_id": 1,
+                "serial": 1,
+                "event_id": 1,
+                "target_group_id": groups["seniors"],
+                "created_at": T0,
+            }
+        ],
+    )
+    conn.execute(
+        t["quiz_submission"].insert(),
+        [
+            {
+                "id": 1,
+                "print_run_id": 1,
+                "serial": 1,
+                "event_id": 1,
+                "topic_id": topics[min(topics)],
+                "target_group_id": groups["seniors"],
+                "correct": 2,
+                "total": 3,
+                "answers": {},
+                "created_at": T0,
+            }
+        ],
+    )
+    conn.execute(
+        t["feedback"].insert(),
+        [
+            {
+                "id": 1,
+                "print_run_id": 2,
+                "serial": 1,
+                "event_id": 2,
+                "rating": 4,
+                "comment": "",
+                "created_at": T0,
+            }
+        ],
+    )
+
+
+def _assert_rollups_equal_a_recount() -> None:
+    own = rollups.recount(db.session)
+    paths = dict(db.session.execute(text("SELECT id, path FROM region")).all())
+    assert rollups.stored(db.session) == own
+    assert rollups.stored(db.session, subtree=True) == rollups.subtree_totals(own, paths)
+
+
+def test_old_scans_get_their_first_scan_and_count_as_copies_scanned(fresh_database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            _insert_old_world(conn)
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            # Scans the application took after 0005: the first it saw of each copy is marked,
+            # though copy 1/1 had been scanned before.
+            conn.execute(
+                text(
+                    "INSERT INTO handout_scan (id, print_run_id, serial, event_id, scanned_at,"
+                    " is_first) VALUES (11, 1, 1, 1, :late, :yes), (12, 1, 4, 1, :late, :yes),"
+                    " (13, 1, 4, 1, :later, :no)"
+                ),
+                {
+                    "late": T0 + timedelta(days=2),
+                    "later": T0 + timedelta(days=3),
+                    "yes": True,
+                    "no": False,
+                },
+            )
+        upgrade()
+        scans = db.session.execute(select(HandoutScan).order_by(HandoutScan.id)).scalars().all()
+        first = {s.id for s in scans if s.is_first}
+        # The earliest scan of each copy by time (then id): 1/1 → 1, 1/2 → 4 (id 3 came later).
+        assert first == {1, 4, 5, 6, 8, 9, 10, 12}
+        _assert_rollups_equal_a_recount()
+        city = db.session.execute(
+            text(
+                "SELECT SUM(copies_scanned), SUM(scans), SUM(copies), SUM(events) FROM"
+                " coverage_rollup WHERE region_id = 1 AND subtree = :yes AND dim = 'all'"
+            ),
+            {"yes": True},
+        ).one()
+        # Copies 1/1-1/4, 2/1, 4/2 (withdrawn run, its scans still count) and 5/1; the
+        # cancelled event's copy 3/1 does not count.
+        assert tuple(city) == (7, 12, 75, 3)
+        district = db.session.execute(
+            text(
+                "SELECT SUM(copies_scanned) FROM coverage_rollup"
+                " WHERE region_id = 2 AND subtree = :yes AND dim = 'all'"
+            ),
+            {"yes": True},
+        ).scalar_one()
+        assert district == 5  # 湛山's copies only, not 黄岛区's (/1/20/)
+
+        # Down past both and up again: the same marks and the same figures.
+        downgrade(revision="0006")
+        upgrade()
+        again = db.session.execute(select(HandoutScan.id).where(HandoutScan.is_first))
+        assert set(again.scalars()) == first
+        _assert_rollups_equal_a_recount()
+        db.session.remove()
+        db.engine.dispose()
