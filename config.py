@@ -79,6 +79,8 @@ class Config:
     # The attendee forms are small: a check-in, three answers, a rating and a short comment.
     ATTENDEE_MAX_BODY_BYTES = 16 * 1024
     ATTENDEE_MAX_FORM_PARTS = 40
+    # Openings of one copy from one client address within this many seconds count as one scan.
+    ATTENDEE_RELOAD_WINDOW_SECONDS = _env_int("ATTENDEE_RELOAD_WINDOW_SECONDS", 600)
     # How many reverse proxies in front of the app set X-Forwarded-For (0: trust none).
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 

@@ -4,6 +4,7 @@ escaping)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -12,6 +13,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from http.cookiejar import CookieJar
 
 import pytest
@@ -20,7 +22,15 @@ from sqlalchemy import func, inspect, select
 from werkzeug.serving import make_server
 
 from outreach_app import create_app
-from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
+from outreach_app.attendee import services as attendee_services
+from outreach_app.attendee.models import (
+    CheckIn,
+    Feedback,
+    HandoutScan,
+    QuizSubmission,
+    RecentScan,
+)
+from outreach_app.coverage import rollups
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from outreach_app.handouts.content import GENERAL_TIPS, quiz_for
@@ -28,6 +38,7 @@ from outreach_app.handouts.models import PrintRun
 from outreach_app.handouts.services import copy_token, current_version, handout_by_code
 from outreach_app.handouts.tokens import format_for_print, make_token
 from outreach_app.reference.models import TargetGroup
+from outreach_app.regions.models import Region
 from tests.conftest import csrf_token_from
 from tests.factories import make_print_run
 
@@ -98,15 +109,123 @@ def test_page_shows_event_tips_hotlines_and_counts_a_scan(app, client, run):
     assert columns == {"id", "print_run_id", "serial", "event_id", "scanned_at", "is_first"}
 
 
-def test_every_get_counts_but_head_and_other_pages_do_not(app, client, run):
+def test_a_get_counts_but_head_and_other_pages_do_not(app, client, run):
     token = run.tokens[1]
     client.get(f"/s/{token}")
-    client.get(f"/s/{token}?lang=en")
     client.head(f"/s/{token}")
     client.get(f"/s/{token}/help")
     client.get(f"/s/{token}/quiz")
-    assert count(app, HandoutScan) == 2
+    assert count(app, HandoutScan) == 1
     assert count(app, HandoutScan, is_first=True) == 1
+
+
+# --- reloads -------------------------------------------------------------------------------
+
+
+def rollup_scans(app) -> tuple[int, int]:
+    """Scans and copies scanned in the rollups, checked against a recount of the raw rows."""
+    with app.app_context():
+        own = rollups.recount(db.session)
+        paths = dict(db.session.execute(select(Region.id, Region.path)).all())
+        assert rollups.stored(db.session) == own
+        assert rollups.stored(db.session, subtree=True) == rollups.subtree_totals(own, paths)
+        rows = [v for k, v in own.items() if k[4] == "all"]
+        return sum(v["scans"] for v in rows), sum(v["copies_scanned"] for v in rows)
+
+
+def age_recent_scans(app, seconds: int) -> None:
+    """Move every remembered opening ``seconds`` into the past."""
+    with app.app_context():
+        for entry in db.session.execute(select(RecentScan)).scalars():
+            entry.counted_at -= timedelta(seconds=seconds)
+        db.session.commit()
+
+
+def test_reloads_from_one_address_within_the_window_count_once(app, client, run):
+    token = run.tokens[0]
+    for _ in range(3):
+        assert client.get(f"/s/{token}").status_code == 200
+        assert client.get(f"/s/{token}?lang=en&senior=1").status_code == 200
+        assert client.get(f"/S/{token.lower()}").status_code == 200
+    assert count(app, HandoutScan) == 1
+    assert rollup_scans(app) == (1, 1)
+
+
+def test_other_addresses_and_other_copies_count_apart(app, client, run):
+    other = {"REMOTE_ADDR": "10.0.0.7"}
+    client.get(f"/s/{run.tokens[0]}")
+    client.get(f"/s/{run.tokens[0]}", environ_base=other)
+    client.get(f"/s/{run.tokens[1]}")
+    client.get(f"/s/{run.tokens[0]}", environ_base=other)
+    client.get(f"/s/{run.tokens[1]}")
+    assert count(app, HandoutScan) == 3
+    assert count(app, HandoutScan, is_first=True) == 2
+    assert rollup_scans(app) == (3, 2)
+
+
+def test_a_reload_after_the_window_counts_again(app, client, run):
+    app.config["ATTENDEE_RELOAD_WINDOW_SECONDS"] = 60
+    token = run.tokens[0]
+    client.get(f"/s/{token}")
+    age_recent_scans(app, 59)
+    client.get(f"/s/{token}")
+    assert count(app, HandoutScan) == 1  # still inside the window, which did not move
+    age_recent_scans(app, 2)
+    client.get(f"/s/{token}")
+    assert count(app, HandoutScan) == 2
+    client.get(f"/s/{token}")
+    assert count(app, HandoutScan) == 2  # the window starts again at the counted opening
+    assert rollup_scans(app) == (2, 1)
+
+
+def test_reloads_are_told_apart_by_a_keyed_hash_kept_for_the_window_only(app, client, run):
+    address = "203.0.113.9"
+    client.get(f"/s/{run.tokens[0]}", environ_base={"REMOTE_ADDR": address})
+    with app.app_context():
+        columns = {c["name"] for c in inspect(db.engine).get_columns("recent_scan")}
+        entries = db.session.execute(select(RecentScan)).scalars().all()
+        copy = attendee_services.find_copy(run.tokens[0])
+        key = attendee_services.reader_key(copy, address)
+    assert columns == {"reader_key", "counted_at"}
+    assert [e.reader_key for e in entries] == [key]
+    assert re.fullmatch(r"[0-9a-f]{16}", key) and address not in key
+    for plain in (address, f"{copy.run_id}:{copy.serial}:{address}"):
+        assert hashlib.sha256(plain.encode()).hexdigest()[:16] != key
+    other_app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "another secret key of enough length",
+        },
+    )
+    with other_app.app_context():
+        assert attendee_services.reader_key(copy, address) != key
+    # Once the window has passed, the next scan (any copy, any reader) forgets the entry.
+    age_recent_scans(app, app.config["ATTENDEE_RELOAD_WINDOW_SECONDS"] + 1)
+    client.get(f"/s/{run.tokens[1]}", environ_base={"REMOTE_ADDR": "198.51.100.4"})
+    with app.app_context():
+        keys = set(db.session.execute(select(RecentScan.reader_key)).scalars())
+    assert len(keys) == 1 and key not in keys
+
+
+def test_concurrent_reloads_from_one_address_count_once(app, run, live_server):
+    url = f"{live_server}/s/{run.tokens[0]}"
+    start = threading.Barrier(10)
+    statuses: list[int] = []
+
+    def open_page() -> None:
+        start.wait()
+        with urllib.request.urlopen(url, timeout=60) as response:
+            statuses.append(response.status)
+
+    threads = [threading.Thread(target=open_page) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert statuses == [200] * 10
+    assert count(app, HandoutScan) == 1
+    assert rollup_scans(app) == (1, 1)
 
 
 def test_uppercased_url_and_typed_code_open_the_copy(client, run):

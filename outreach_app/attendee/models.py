@@ -3,7 +3,8 @@
 No row holds a name, phone number or IP address. A copy is (print_run_id, serial); ``event_id``
 is copied from the print run so counts per event need no join. Check-ins, quiz submissions and
 feedback are unique per copy in the database itself, so a repeated or concurrent submit can
-never make a second row.
+never make a second row. ``RecentScan`` keeps, for a few minutes only, a keyed hash of a client
+address and a copy, so that a reload is not counted twice.
 """
 
 from __future__ import annotations
@@ -118,3 +119,19 @@ class Feedback(db.Model):
     rating: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str] = mapped_column(String(MAX_COMMENT_CHARS), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecentScan(db.Model):
+    """A copy whose page was lately counted as opened from one client address.
+
+    ``reader_key`` is a keyed hash (HMAC with the application's secret) of the address and the
+    copy, cut to 64 bits: it names no one without the key, and even with it the address has to
+    be guessed. The row lives only as long as the reload window: any later scan deletes the rows
+    older than that, and a reload after the window counts again.
+    """
+
+    __tablename__ = "recent_scan"
+    __table_args__ = (Index("ix_recent_scan_counted_at", "counted_at"),)
+
+    reader_key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime)

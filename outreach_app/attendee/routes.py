@@ -1,9 +1,10 @@
 """The public attendee page behind a handout's QR code (no login, no app, no personal data).
 
 ``/s/<token>`` shows the event, the handout's tips, the hotlines and three small forms (check-in,
-quiz, feedback); each opening is counted as a scan. Language (``lang``) and senior mode
-(``senior``) travel in the query string and in hidden form fields, so the page works without
-JavaScript and a GET never changes anything but the scan count. Every answer is ``no-store``.
+quiz, feedback); each opening is counted as a scan, a reload from the same address within
+minutes once. Language (``lang``) and senior mode (``senior``) travel in the query string and
+in hidden form fields, so the page works without JavaScript and a GET never changes anything
+but the scan count. Every answer is ``no-store``.
 
 Unknown, forged, over-long and withdrawn codes all get one page (404, or 410 when withdrawn),
 after the same single query.
@@ -282,9 +283,10 @@ def for_copy(view: Callable[[Copy], Any]) -> Callable[[str], Any]:
 @page_limit
 @for_copy
 def copy_page(copy: Copy):
-    """The copy's page; every GET of a copy in force counts one scan (time and copy only)."""
+    """The copy's page; a GET of a copy in force counts one scan (time and copy only), except a
+    reload from the same client address within the reload window."""
     if request.method == "GET":
-        record_scan(copy)
+        record_scan(copy, reader=client_address())
         db.session.commit()
     return _copy_page(copy)
 

@@ -4,16 +4,27 @@ check-ins, quiz answers and feedback, each at most once per copy.
 Nothing here reads the request. Writes flush or execute, never commit: the view commits once.
 Handout versions never change once written, so their text is kept per process after the first
 read; the print run itself is read on every request, because it can be withdrawn.
+
+Personal data: nothing stored says who a reader is. A scan keeps the time and the copy. To
+count a reload of one copy from one client address once, the view passes the address to
+``record_scan``, which keeps only a keyed hash of address and copy, cut to 64 bits, with the
+time it was counted (``RecentScan``), and deletes it once the reload window
+(``ATTENDEE_RELOAD_WINDOW_SECONDS``, ten minutes) has passed. That window lives in the database
+rather than in each worker's memory so that every worker sees it, and so that it commits or
+rolls back with the scan it stands for, which keeps the rollups equal to a recount.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Insert, bindparam, select, text
+from sqlalchemy import Insert, bindparam, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from outreach_app.attendee.models import (
@@ -22,6 +33,7 @@ from outreach_app.attendee.models import (
     Feedback,
     HandoutScan,
     QuizSubmission,
+    RecentScan,
 )
 from outreach_app.core.types import utcnow
 from outreach_app.coverage.models import DIM_GROUP, DIM_TOPIC
@@ -265,12 +277,60 @@ def _bump(copy: Copy, also: list[tuple[str, int]] | None = None, **deltas: int) 
         bump(db.session, target, also=also or (), **deltas)
 
 
-def record_scan(copy: Copy) -> None:
+_RECENT = RecentScan.__table__
+# Rows other transactions are deleting or renewing are left to them (SKIP LOCKED on PostgreSQL;
+# SQLite has one writer at a time and ignores the clause), so scans never wait on each other.
+_FORGET_OLD_SCANS = delete(_RECENT).where(
+    _RECENT.c.reader_key.in_(
+        select(_RECENT.c.reader_key)
+        .where(_RECENT.c.counted_at < bindparam("cutoff"))
+        .with_for_update(skip_locked=True)
+    )
+)
+_REMEMBER_SCANS: dict[str, Insert] = {}
+
+
+def reader_key(copy: Copy, reader: str) -> str:
+    """The keyed hash that stands for one client address reading one copy (64 bits, hex)."""
+    secret = current_app.secret_key
+    key = secret.encode() if isinstance(secret, str) else bytes(secret or b"")
+    message = f"reload-window\x00{copy.run_id}\x00{copy.serial}\x00{reader}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+
+
+def _is_reload(copy: Copy, reader: str) -> bool:
+    """True if ``reader`` had this copy's page counted within the reload window; otherwise
+    remember this opening (the window starts again) and return False. Entries older than the
+    window are deleted on the way."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=current_app.config["ATTENDEE_RELOAD_WINDOW_SECONDS"])
+    db.session.execute(_FORGET_OLD_SCANS, {"cutoff": cutoff})
+    dialect = db.session.get_bind().dialect.name
+    stmt = _REMEMBER_SCANS.get(dialect)
+    if stmt is None:
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert(_RECENT)
+        # An entry still inside the window is left as it is, and no row comes back.
+        stmt = insert.on_conflict_do_update(
+            index_elements=["reader_key"],
+            set_={"counted_at": insert.excluded.counted_at},
+            where=_RECENT.c.counted_at < bindparam("cutoff"),
+        ).returning(_RECENT.c.reader_key)
+        _REMEMBER_SCANS[dialect] = stmt
+    values = {"reader_key": reader_key(copy, reader), "counted_at": now, "cutoff": cutoff}
+    return db.session.execute(stmt, values).first() is None
+
+
+def record_scan(copy: Copy, reader: str | None = None) -> bool:
     """Count one opening of the copy's page: the time and the copy, nothing about the reader.
+    Returns False, counting nothing, for a reload: the same ``reader`` (the client address) had
+    this copy counted within ``ATTENDEE_RELOAD_WINDOW_SECONDS``. Without a reader every
+    opening counts.
 
     The first opening of each copy is marked ``is_first`` (its partial unique index decides
     under concurrent scans), so copies reached can be counted without a DISTINCT.
     """
+    if reader is not None and _is_reload(copy, reader):
+        return False
     values = {
         "print_run_id": copy.run_id,
         "serial": copy.serial,
@@ -281,6 +341,7 @@ def record_scan(copy: Copy) -> None:
     if not first:
         db.session.execute(_INSERT_SCAN, {**values, "is_first": False})
     _bump(copy, scans=1, copies_scanned=int(first))
+    return True
 
 
 def check_in(copy: Copy, group_id: int | None) -> bool:
