@@ -89,6 +89,11 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_MAX_LENGTH = 256
 
+    # Privacy retention, in days: `flask purge` deletes failed-login audit rows (the typed user
+    # name and the address) and blanks attendees' feedback comments (ratings stay) once older.
+    LOGIN_FAILURE_RETENTION_DAYS = _env_int("LOGIN_FAILURE_RETENTION_DAYS", 180)
+    FEEDBACK_COMMENT_RETENTION_DAYS = _env_int("FEEDBACK_COMMENT_RETENTION_DAYS", 730)
+
     PER_PAGE = 25
     SECURITY_HSTS = True
 

@@ -1,4 +1,4 @@
-"""``flask`` commands: create-user, demo-data, print-handouts, rebuild-rollups."""
+"""``flask`` commands: create-user, demo-data, print-handouts, rebuild-rollups, purge."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(print_handouts_command)
     app.cli.add_command(rebuild_rollups_command)
+    app.cli.add_command(purge_command)
 
 
 @click.command("rebuild-rollups")
@@ -171,3 +172,35 @@ def print_handouts_command(
         f"Print run {run.id}: {copies} copies on {pages} pages written to {target} "
         f"in {seconds:.2f} s ({pages / seconds:.0f} pages/s)."
     )
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only count what is past its retention period.")
+@with_appcontext
+def purge_command(dry_run: bool) -> None:
+    """Remove personal data past its retention period; schedule it daily."""
+    from outreach_app.audit.retention import purge_expired
+
+    # What each kind's count means, done and in a dry run.
+    labels = {
+        "login_failures": ("failed logins deleted", "failed logins to delete"),
+        "feedback_comments": (
+            "feedback comments blanked (ratings kept)",
+            "feedback comments to blank (ratings kept)",
+        ),
+    }
+    try:
+        results = purge_expired(dry_run=dry_run)
+    except ValueError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for result in results:
+        done, planned = labels[result.kind]
+        click.echo(
+            f"{result.count} {planned if dry_run else done}: older than "
+            f"{result.retention_days} days (before {result.cutoff:%Y-%m-%d %H:%M} UTC)."
+        )
