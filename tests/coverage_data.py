@@ -8,15 +8,19 @@ bulk import would; later structural changes reach them through the session liste
 
 ``expected_report`` computes the figures a user should see by walking the ORM objects in
 Python (regions by their parents, never by path prefix; no SQL aggregation), in the shape of
-the JSON endpoint, so the page, the exports and the JSON can all be held against it.
+the JSON endpoint, so the page, the exports and the JSON can all be held against it. An event
+counts as held once completed, as planned while planned or confirmed; rates are the exact
+fractions rounded half up (``shown``).
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -475,15 +479,22 @@ def _blank() -> dict[str, int]:
     return dict.fromkeys(METRICS, 0)
 
 
-def _with_rates(values: dict[str, int]) -> dict[str, Any]:
-    def ratio(a: int, b: int) -> float | None:
-        return round(a / b, 4) if b else None
+def shown(numerator: int, denominator: int, places: int) -> float | None:
+    """The exact fraction rounded half up to ``places`` decimals, as a number (None for 0/0)."""
+    if not denominator:
+        return None
+    scale = 10**places
+    return math.floor(Fraction(numerator, denominator) * scale + Fraction(1, 2)) / scale
 
+
+def _with_rates(values: dict[str, int]) -> dict[str, Any]:
     return {
         **values,
-        "scan_rate": ratio(values["copies_scanned"], values["copies"]),
-        "quiz_rate": ratio(values["quiz_correct"], values["quiz_total"]),
-        "feedback_average": ratio(values["feedback_sum"], values["feedback_count"]),
+        "events_held": values["events_completed"],
+        "events_planned": values["events"] - values["events_completed"],
+        "scan_rate": shown(values["copies_scanned"], values["copies"], 3),
+        "quiz_rate": shown(values["quiz_correct"], values["quiz_total"], 3),
+        "feedback_average": shown(values["feedback_sum"], values["feedback_count"], 2),
     }
 
 
@@ -525,12 +536,15 @@ def expected_report(
     per_group: dict[tuple[int, int], dict[str, int]] = defaultdict(_blank)
     per_topic: dict[tuple[int, int], dict[str, int]] = defaultdict(_blank)
     for e in in_period:
+        completed = int(e.status is EventStatus.COMPLETED)
         per_event[e.id]["events"] = 1
-        per_event[e.id]["events_completed"] = int(e.status is EventStatus.COMPLETED)
+        per_event[e.id]["events_completed"] = completed
         for g in e.target_groups:
             per_group[(e.id, g.id)]["events"] += 1
+            per_group[(e.id, g.id)]["events_completed"] += completed
         for t in e.topics:
             per_topic[(e.id, t.id)]["events"] += 1
+            per_topic[(e.id, t.id)]["events_completed"] += completed
     for row in db.session.scalars(select(EventAttendance)):
         if row.event_id in ids:
             per_event[row.event_id]["reached"] += row.headcount
@@ -599,6 +613,18 @@ def expected_report(
         (r for r in db.session.scalars(select(Region)) if r.parent_id == region.id),
         key=lambda r: (r.name, r.id),
     )
+
+    def by_month(events: list[Event], held: bool | None = None) -> list[int]:
+        return [
+            sum(
+                1
+                for e in events
+                if month_of(e.starts_at) == m
+                and (held is None or (e.status is EventStatus.COMPLETED) is held)
+            )
+            for m in months
+        ]
+
     children = []
     own_events = [e for e in in_period if e.region_id == region.id]
     own = total_of(own_events)
@@ -607,9 +633,9 @@ def expected_report(
             {
                 "region_id": region.id,
                 "is_own": True,
-                "events_by_month": [
-                    sum(1 for e in own_events if month_of(e.starts_at) == m) for m in months
-                ],
+                "events_by_month": by_month(own_events),
+                "held_by_month": by_month(own_events, held=True),
+                "planned_by_month": by_month(own_events, held=False),
                 **_with_rates(own),
             }
         )
@@ -619,14 +645,15 @@ def expected_report(
             {
                 "region_id": child.id,
                 "is_own": False,
-                "events_by_month": [
-                    sum(1 for e in child_events if month_of(e.starts_at) == m) for m in months
-                ],
+                "events_by_month": by_month(child_events),
+                "held_by_month": by_month(child_events, held=True),
+                "planned_by_month": by_month(child_events, held=False),
                 **_with_rates(total_of(child_events)),
             }
         )
 
-    # Areas without a branch or hard to reach, below the region (the region itself included).
+    # Areas without a branch or hard to reach, below the region (the region itself included),
+    # reached once an event was held (completed) there.
     this_month = month_of(today)
     horizon = max(this_month, last)
     areas = [
@@ -640,7 +667,9 @@ def expected_report(
         months_seen = {
             month_of(e.starts_at)
             for e in live
-            if _within(e.region, area) and month_of(e.starts_at) <= horizon
+            if e.status is EventStatus.COMPLETED
+            and _within(e.region, area)
+            and month_of(e.starts_at) <= horizon
         }
         reached = any(first <= m <= last for m in months_seen)
         past = [m for m in months_seen if m <= this_month]

@@ -8,22 +8,32 @@ with that computation, for an administrator, a regional head and a member of sta
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import re
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from lxml import html as lxml_html
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
 from outreach_app.auth.models import User
+from outreach_app.core.types import utcnow
 from outreach_app.coverage import rollups
-from outreach_app.coverage.services import GAP_LIST_LIMIT
+from outreach_app.coverage.exports import HELD_AND_PLANNED
+from outreach_app.coverage.models import CoverageRollup
+from outreach_app.coverage.services import GAP_LIST_LIMIT, rounded_ratio
 from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.extensions import db
+from outreach_app.reference.models import TargetGroup
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from tests.conftest import PASSWORD
 from tests.coverage_data import (
@@ -36,7 +46,7 @@ from tests.coverage_data import (
     slim_json,
     twelve_months,
 )
-from tests.factories import make_partner, make_region
+from tests.factories import make_event, make_partner, make_print_run, make_region
 
 
 @pytest.fixture
@@ -59,12 +69,12 @@ def _json(client, region_id: int, args: dict[str, str]):
 
 
 def _number(text: str) -> float | None:
-    text = text.strip().replace(",", "")
+    text = text.replace(",", "").split("/")[0].strip()
     if text in ("—", ""):
         return None
     if text.endswith("%"):
         return round(float(text[:-1]) / 100, 3)
-    return float(text.split("/")[0].strip())
+    return float(text)
 
 
 def _figures(element) -> dict[str, float | None]:
@@ -72,17 +82,6 @@ def _figures(element) -> dict[str, float | None]:
         node.get("data-figure"): _number(node.text_content())
         for node in element.xpath(".//*[@data-figure]")
     }
-
-
-def _rounded(value):
-    return None if value is None else round(value, 3)
-
-
-def _close(shown, exact) -> bool:
-    """A rate or average as the page prints it (one decimal of a percent, two of a rating)."""
-    if exact is None or shown is None:
-        return shown is exact
-    return abs(shown - exact) <= 0.0051
 
 
 # The period windows compared: the default 12 months, one month, and 18 custom months.
@@ -126,6 +125,8 @@ def _compare_json(app, client, cw, username: str, region_id: int, window: str) -
     # A region's figures are the sum of its children's plus its own.
     for name in (
         "events",
+        "events_held",
+        "events_planned",
         "reached",
         "copies",
         "copies_scanned",
@@ -158,6 +159,7 @@ def test_cancelled_events_never_count(app, client, auth, cw):
     again = _json(client, cw.city_id, period_args(first, last))
     assert again["total"]["reached"] == data["total"]["reached"] + 777
     assert again["total"]["events"] == data["total"]["events"] + 1
+    assert again["total"]["events_held"] == data["total"]["events_held"] + 1
 
 
 def test_page_shows_the_same_figures(app, client, auth, cw):
@@ -169,10 +171,19 @@ def test_page_shows_the_same_figures(app, client, auth, cw):
     tree = lxml_html.fromstring(response.data)
     kpis = _figures(tree.xpath("//*[@data-testid='kpis']")[0])
     total = expected["total"]
-    for name in ("events", "events_completed", "reached", "check_ins", "copies", "copies_scanned"):
+    for name in (
+        "events_held",
+        "events_planned",
+        "reached",
+        "check_ins",
+        "copies",
+        "copies_scanned",
+        "scan_rate",
+        "quiz_rate",
+        "feedback_average",
+    ):
         assert kpis[name] == total[name], name
-    for name in ("scan_rate", "quiz_rate", "feedback_average"):
-        assert _close(kpis[name], total[name]), name
+    assert total["events_planned"], "the period has events not held yet"
     gaps = expected["gaps"]
     assert kpis["gaps_reached"] == gaps["reached"] and kpis["gaps_total"] == gaps["total"]
     gap_box = _figures(tree.xpath("//*[@data-testid='gaps']")[0])
@@ -186,34 +197,41 @@ def test_page_shows_the_same_figures(app, client, auth, cw):
 
     for row in expected["by_kind"]:
         cells = _figures(tree.xpath(f"//tr[@data-kind='{row['kind']}']")[0])
-        assert cells == {"events": row["events"], "reached": row["reached"]}
+        assert cells == {k: row[k] for k in ("events_held", "events_planned", "reached")}
     for row in expected["by_group"]:
         cells = _figures(tree.xpath(f"//tr[@data-group='{row['group']}']")[0])
-        assert _close(cells.pop("quiz_rate"), row["quiz_rate"]), row["group"]
-        assert cells == {k: row[k] for k in ("events", "reached", "check_ins")}
+        names = ("events_held", "events_planned", "reached", "check_ins", "quiz_rate")
+        assert cells == {k: row[k] for k in names}, row["group"]
     topics = tree.xpath("//*[@data-testid='topic-table']//tr[@data-topic]")
     assert [t.get("data-topic") for t in topics] == [row["topic"] for row in expected["by_topic"]]
     for node, row in zip(topics, expected["by_topic"], strict=True):
-        cells = _figures(node)
-        assert (cells["events"], cells["quiz_total"]) == (row["events"], row["quiz_total"])
-        assert _close(cells["quiz_rate"], row["quiz_rate"])
+        names = ("events_held", "events_planned", "quiz_total", "quiz_rate")
+        assert _figures(node) == {k: row[k] for k in names}
     months = tree.xpath("//*[@data-testid='trend-table']//tr[@data-month]")
     assert [m.get("data-month") for m in months] == [row["month"] for row in expected["trend"]]
     for node, row in zip(months, expected["trend"], strict=True):
-        assert _figures(node) == {k: row[k] for k in ("events", "reached", "check_ins", "copies")}
+        names = ("events_held", "events_planned", "reached", "check_ins", "copies", "scan_rate")
+        assert _figures(node) == {k: row[k] for k in names}
     children = tree.xpath("//*[@data-testid='children-table']//tbody/tr")
     assert [int(c.get("data-region-id")) for c in children] == [
         row["region_id"] for row in expected["children"]
     ]
     for node, row in zip(children, expected["children"], strict=True):
         cells = _figures(node)
-        for name in ("events", "reached", "check_ins", "copies"):
+        for name in (
+            "events_held",
+            "events_planned",
+            "reached",
+            "check_ins",
+            "copies",
+            "scan_rate",
+            "quiz_rate",
+            "feedback_average",
+        ):
             assert cells[name] == row[name], name
-        for name in ("scan_rate", "quiz_rate", "feedback_average"):
-            assert _close(cells[name], row[name]), name
     heat = tree.xpath("//*[@data-testid='heat-grid']//tbody/tr")
     for node, row in zip(heat, expected["children"], strict=True):
-        assert [int(td.text_content()) for td in node.xpath("./td")] == row["events_by_month"]
+        assert [int(td.text_content()) for td in node.xpath("./td")] == row["held_by_month"]
     # Each child row drills down one level; the breadcrumb leads back up.
     links = tree.xpath("//*[@data-testid='children-table']//a[@data-testid='drill-down']/@href")
     assert links and all(link.startswith("/coverage/") for link in links)
@@ -278,7 +296,8 @@ def test_csv_holds_the_same_figures(app, client, auth, cw):
         labels = {
             name: str(_l(label))
             for name, label in (
-                ("events", "Events held"),
+                ("events_held", "Events held"),
+                ("events_planned", "Events planned"),
                 ("reached", "People reached (staff count)"),
                 ("check_ins", "QR check-ins"),
                 ("copies", "Handouts printed"),
@@ -289,31 +308,51 @@ def test_csv_holds_the_same_figures(app, client, auth, cw):
             )
         }
         rate_labels = {"scan_rate": str(_l("Scan rate")), "quiz_rate": str(_l("Quiz correct rate"))}
+        average_label = str(_l("Feedback average"))
         kind_header = str(_l("Kind"))
     total = expected["total"]
     for name, label in labels.items():
         assert summary[label] == str(total[name]), name
     for name, label in rate_labels.items():
         assert summary[label] == _pct(total[name]), name
+    assert summary[average_label] == f"{total['feedback_average']:.2f}"
     kinds = sections[1]
     assert kinds[1][0] == kind_header
-    assert [int(row[1]) for row in kinds[2:]] == [row["events"] for row in expected["by_kind"]]
-    assert [int(row[3]) for row in kinds[2:]] == [row["reached"] for row in expected["by_kind"]]
+    assert [[int(x) for x in row[1:4]] for row in kinds[2:]] == [
+        [row["events_held"], row["events_planned"], row["reached"]] for row in expected["by_kind"]
+    ]
     groups = sections[2][2:]
-    assert [[int(x) for x in row[1:6]] + [row[6]] for row in groups] == [
-        [row["events"], row["reached"], row["check_ins"], row["quiz_total"], row["quiz_correct"]]
-        + [_pct(row["quiz_rate"])]
+    assert [[int(x) for x in row[1:7]] + [row[7]] for row in groups] == [
+        [
+            row["events_held"],
+            row["events_planned"],
+            row["reached"],
+            row["check_ins"],
+            row["quiz_total"],
+            row["quiz_correct"],
+            _pct(row["quiz_rate"]),
+        ]
         for row in expected["by_group"]
+    ]
+    topics = sections[3][2:]
+    assert [[int(x) for x in row[1:3]] for row in topics] == [
+        [row["events_held"], row["events_planned"]] for row in expected["by_topic"]
     ]
     trend = sections[4][2:]
     assert [row[0] for row in trend] == [row["month"] for row in expected["trend"]]
-    assert [int(row[1]) for row in trend] == [row["events"] for row in expected["trend"]]
+    assert [[int(x) for x in row[1:3]] for row in trend] == [
+        [row["events_held"], row["events_planned"]] for row in expected["trend"]
+    ]
     children = sections[5][2:]
-    assert [int(row[1]) for row in children] == [row["events"] for row in expected["children"]]
+    assert [int(row[1]) for row in children] == [row["events_held"] for row in expected["children"]]
+    assert [int(row[2]) for row in children] == [
+        row["events_planned"] for row in expected["children"]
+    ]
     assert [int(row[4]) for row in children] == [row["check_ins"] for row in expected["children"]]
+    assert [row[7] for row in children] == [_pct(row["scan_rate"]) for row in expected["children"]]
     heat = sections[6][2:]
     assert [[int(x) for x in row[1:]] for row in heat] == [
-        row["events_by_month"] for row in expected["children"]
+        row["held_by_month"] for row in expected["children"]
     ]
     assert len(sections[7]) - 2 == len(expected["gaps"]["not_reached"])
     assert len(sections[8]) - 2 == len(expected["stale_partners"])
@@ -342,36 +381,50 @@ def _check_xlsx(app, client, cw, language: str) -> None:
     assert [c.value for c in kinds[1]][:2] == header
     values = {row[0]: row[1] for row in summary.iter_rows(min_row=2, values_only=True)}
     total = expected["total"]
-    assert list(values.values())[2:4] == [total["events"], total["events_completed"]]
+    assert list(values.values())[2:4] == [total["events_held"], total["events_planned"]]
     assert list(values.values())[4:8] == [
         total["reached"],
         total["check_ins"],
         total["copies"],
         total["copies_scanned"],
     ]
-    assert round(list(values.values())[8], 4) == total["scan_rate"]
+    assert list(values.values())[8] == total["scan_rate"]
     kind_rows = list(kinds.iter_rows(min_row=2, values_only=True))
-    assert [r[1] for r in kind_rows] == [row["events"] for row in expected["by_kind"]]
+    assert [r[1:3] for r in kind_rows] == [
+        (row["events_held"], row["events_planned"]) for row in expected["by_kind"]
+    ]
     assert [r[4] for r in kind_rows] == [row["check_ins"] for row in expected["by_kind"]]
     group_rows = list(groups.iter_rows(min_row=2, values_only=True))
-    assert [list(r[1:6]) for r in group_rows] == [
-        [row["events"], row["reached"], row["check_ins"], row["quiz_total"], row["quiz_correct"]]
+    assert [list(r[1:8]) for r in group_rows] == [
+        [
+            row["events_held"],
+            row["events_planned"],
+            row["reached"],
+            row["check_ins"],
+            row["quiz_total"],
+            row["quiz_correct"],
+            row["quiz_rate"],
+        ]
         for row in expected["by_group"]
     ]
     assert any(row["quiz_total"] for row in expected["by_group"])
     topic_rows = list(topics.iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[2], r[3]) for r in topic_rows] == [
-        (row["events"], row["quiz_total"], row["quiz_correct"]) for row in expected["by_topic"]
+    assert [r[1:5] for r in topic_rows] == [
+        (row["events_held"], row["events_planned"], row["quiz_total"], row["quiz_correct"])
+        for row in expected["by_topic"]
     ]
     trend_rows = list(trend.iter_rows(min_row=2, values_only=True))
-    assert [(r[0], r[1], r[3]) for r in trend_rows] == [
-        (row["month"], row["events"], row["reached"]) for row in expected["trend"]
+    assert [r[:4] for r in trend_rows] == [
+        (row["month"], row["events_held"], row["events_planned"], row["reached"])
+        for row in expected["trend"]
     ]
     child_rows = list(children.iter_rows(min_row=2, values_only=True))
-    assert [r[1] for r in child_rows] == [row["events"] for row in expected["children"]]
+    assert [r[1:3] for r in child_rows] == [
+        (row["events_held"], row["events_planned"]) for row in expected["children"]
+    ]
     heat_rows = list(heat.iter_rows(min_row=2, values_only=True))
     assert [list(r[1:]) for r in heat_rows] == [
-        row["events_by_month"] for row in expected["children"]
+        row["held_by_month"] for row in expected["children"]
     ]
     assert gaps.max_row - 1 == len(expected["gaps"]["not_reached"])
     assert partners.max_row - 1 == len(expected["stale_partners"])
@@ -393,9 +446,9 @@ def test_pdf_summary_has_the_headline_numbers(app, client, auth, cw, tmp_path):
     ).stdout
     expected = _expected(app, "admin", cw.city_id, first, last)
     total = expected["total"]
-    for name in ("events", "reached", "check_ins", "copies"):
+    for name in ("events_held", "events_planned", "reached", "check_ins", "copies"):
         assert f"{total[name]:,}" in text, name
-    assert f"{total['scan_rate'] * 100:.1f}%" in text
+    assert _pct(total["scan_rate"]) in text
     assert f"{expected['gaps']['reached']}/{expected['gaps']['total']}" in text
     assert "青岛市" in text
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
@@ -604,3 +657,241 @@ def test_long_gap_lists_are_cut_on_the_page_but_whole_in_exports(app, client, au
     assert len(data["gaps"]["not_reached"]) > GAP_LIST_LIMIT
     book = load_workbook(io.BytesIO(client.get(f"/coverage/{cw.street_a_id}/export.xlsx").data))
     assert book.worksheets[7].max_row - 1 == len(data["gaps"]["not_reached"])
+
+
+# One rounding everywhere ---------------------------------------------------------------------
+
+
+def _halfway_event(app, world) -> None:
+    """A completed event this month in community A whose rates sit on or near a half: 350 of
+    459 copies scanned (76.25…%), 3 of 48 quiz answers right (6.25 %, all by seniors) and 8
+    ratings adding up to 9 (1.125)."""
+    with app.app_context():
+        today = local_today()
+        event = make_event(
+            "半数测试",
+            db.session.get(Branch, world.branch_a_id),
+            db.session.get(Region, world.community_a_id),
+            starts_at=datetime(today.year, today.month, 1, 9, 30),
+            status=EventStatus.COMPLETED,
+            groups=("seniors",),
+        )
+        event.completed_at = utcnow()
+        run = make_print_run(event, copies=459)
+        db.session.commit()
+        seniors = db.session.scalars(select(TargetGroup).where(TargetGroup.code == "seniors"))
+        group_id = seniors.one().id
+        topic_id = run.version.handout.topic_id
+        copy = {"print_run_id": run.id, "event_id": event.id}
+        for serial in range(1, 351):
+            db.session.add(HandoutScan(serial=serial, is_first=True, **copy))
+        for serial in range(1, 17):
+            db.session.add(CheckIn(serial=serial, target_group_id=group_id, **copy))
+            db.session.add(
+                QuizSubmission(
+                    serial=serial,
+                    topic_id=topic_id,
+                    target_group_id=group_id,
+                    correct=1 if serial <= 3 else 0,
+                    total=3,
+                    answers={},
+                    **copy,
+                )
+            )
+        for serial in range(1, 9):
+            db.session.add(Feedback(serial=serial, rating=2 if serial == 1 else 1, **copy))
+        rollups.rebuild_all(db.session)
+        db.session.commit()
+
+
+def test_every_output_rounds_the_same_way(app, client, auth, world, tmp_path):
+    """Half up on the exact fraction: 350/459 is 76.3 % (not 76.2 % from 0.7625), 3/48 is
+    6.3 % and 9/8 is 1.13 (not 6.2 % and 1.12 as binary floats round 6.25 and 1.125)."""
+    _halfway_event(app, world)
+    auth.login("admin")
+    url = f"/coverage/{world.district_a_id}"
+    args = {"period": "month"}
+    shown = {"scan_rate": "76.3%", "quiz_rate": "6.3%", "feedback_average": "1.13"}
+    numbers = {"scan_rate": 0.763, "quiz_rate": 0.063, "feedback_average": 1.13}
+
+    data = _json(client, world.district_a_id, args)
+    seniors = next(row for row in data["by_group"] if row["group"] == "seniors")
+    (street,) = data["children"]
+    for name, number in numbers.items():
+        assert data["total"][name] == number, name
+        assert street[name] == number, name
+    assert seniors["quiz_rate"] == numbers["quiz_rate"]
+
+    tree = lxml_html.fromstring(client.get(url, query_string=args).data)
+    kpis = tree.xpath("//*[@data-testid='kpis']")[0]
+    child = tree.xpath("//*[@data-testid='children-table']//tbody/tr")[0]
+    for name, text in shown.items():
+        assert kpis.xpath(f".//*[@data-figure='{name}']")[0].text_content().startswith(text)
+        assert child.xpath(f".//*[@data-figure='{name}']")[0].text_content() == text
+    month = tree.xpath("//*[@data-testid='trend-table']//tr[@data-month]")[0]
+    assert month.xpath(".//*[@data-figure='scan_rate']")[0].text_content() == shown["scan_rate"]
+    group = tree.xpath("//tr[@data-group='seniors']//*[@data-figure='quiz_rate']")[0]
+    assert group.text_content() == shown["quiz_rate"]
+
+    sections = _csv_sections(client.get(f"{url}/export.csv", query_string=args).text)
+    with app.test_request_context(), force_locale("zh_CN"):
+        labels = {n: str(_l(t)) for n, t in RATE_LABELS.items()}
+    summary = {row[0]: row[1] for row in sections[0][2:]}
+    for name, text in shown.items():
+        assert summary[labels[name]] == text, name
+    assert sections[5][2][7:10] == list(shown.values())  # the street's scan, quiz, feedback
+    assert sections[4][2][7] == shown["scan_rate"]  # this month
+    group_rows = {row[0]: row for row in sections[2][2:]}
+    assert group_rows[seniors["name_zh"]][-1] == shown["quiz_rate"]
+
+    book = load_workbook(io.BytesIO(client.get(f"{url}/export.xlsx", query_string=args).data))
+    cells = {row[0].value: row[1] for row in book.worksheets[0].iter_rows(min_row=2)}
+    formats = {"scan_rate": "0.0%", "quiz_rate": "0.0%", "feedback_average": "0.00"}
+    for name, number in numbers.items():
+        cell = cells[labels[name]]
+        assert (cell.value, cell.number_format) == (number, formats[name]), name
+    street_row = list(book.worksheets[5].iter_rows(min_row=2, values_only=True))[0]
+    assert list(street_row[7:10]) == list(numbers.values())
+
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(client.get(f"{url}/export.pdf", query_string=args).data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for value in shown.values():
+        assert value in text, value
+    assert "76.2%" not in text and "6.2%" not in text and "1.12" not in text
+
+
+RATE_LABELS = {
+    "scan_rate": "Scan rate",
+    "quiz_rate": "Quiz correct rate",
+    "feedback_average": "Feedback average",
+}
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "places", "expected"),
+    [
+        (350, 459, 3, "0.763"),
+        (1, 16, 3, "0.063"),  # 0.0625: half, up
+        (1, 80, 3, "0.013"),  # 0.0125
+        (3, 8, 2, "0.38"),  # 0.375
+        (9, 8, 2, "1.13"),  # 1.125
+        (2, 3, 3, "0.667"),
+        (1, 3, 3, "0.333"),
+        (0, 7, 3, "0.000"),
+        (7, 7, 3, "1.000"),
+        (5, 0, 3, None),
+    ],
+)
+def test_rounded_ratio_rounds_half_up_on_the_exact_fraction(
+    numerator, denominator, places, expected
+):
+    result = rounded_ratio(numerator, denominator, places)
+    assert (None if result is None else str(result)) == expected
+
+
+# Held and planned ----------------------------------------------------------------------------
+
+
+def test_events_held_are_the_completed_ones(app, client, auth, world, tmp_path):
+    """A planned event already past, a confirmed one still ahead and the world's two planned
+    ones are all planned; only the completed one is held, and only it reaches an area."""
+    with app.app_context():
+        today = local_today()
+        this_month = today.year * 100 + today.month
+        last_month = shift(this_month, -1)
+        branch_b = db.session.get(Branch, world.branch_b_id)
+        village = db.session.get(Region, world.community_b_id)  # no branch there
+        # The world's two planned events, on the first of this month (maybe today).
+        for event_id in (world.event_a_id, world.event_b_id):
+            event = db.session.get(Event, event_id)
+            event.starts_at = datetime(today.year, today.month, 1, 9, 30)
+            event.ends_at = datetime(today.year, today.month, 1, 11, 30)
+        for title, month, status in (
+            ("已办", last_month, EventStatus.COMPLETED),
+            ("过期未办", last_month, EventStatus.PLANNED),
+            ("将办", shift(this_month, 1), EventStatus.CONFIRMED),
+        ):
+            event = make_event(
+                title,
+                branch_b,
+                village,
+                starts_at=datetime(month // 100, month % 100, 12, 9, 30),
+                status=status,
+            )
+            if status is EventStatus.COMPLETED:
+                event.completed_at = utcnow()
+        db.session.commit()
+    first, last = shift(this_month, -1), shift(this_month, 1)
+    args = period_args(first, last)
+    auth.login("admin")
+    data = _json(client, world.city_id, args)
+    total = data["total"]
+    assert (total["events"], total["events_held"], total["events_planned"]) == (5, 1, 4)
+    trend = {row["month"]: row for row in data["trend"]}
+    assert trend[month_text(last_month)]["events_held"] == 1
+    assert trend[month_text(last_month)]["events_planned"] == 1
+    assert trend[month_text(shift(this_month, 1))]["events_held"] == 0
+    seniors = next(row for row in data["by_group"] if row["group"] == "seniors")
+    assert (seniors["events_held"], seniors["events_planned"]) == (1, 4)
+    district_b = next(c for c in data["children"] if c["region"]["id"] == world.district_b_id)
+    assert district_b["held_by_month"] == [1, 0, 0]
+    assert district_b["planned_by_month"] == [1, 1, 1]
+    # The village is reached in last month, when the event was held, not by the planned one.
+    assert data["gaps"]["reached"] == 1
+    this_only = _json(client, world.city_id, {"period": "month"})
+    assert this_only["gaps"]["reached"] == 0
+    assert this_only["total"]["events_held"] == 0
+
+    tree = lxml_html.fromstring(client.get(f"/coverage/{world.city_id}", query_string=args).data)
+    kpis = _figures(tree.xpath("//*[@data-testid='kpis']")[0])
+    assert (kpis["events_held"], kpis["events_planned"]) == (1, 4)
+    help_text = tree.xpath("//*[@data-testid='held-help']")[0].text_content()
+    with app.test_request_context(), force_locale("zh_CN"):
+        assert help_text == str(HELD_AND_PLANNED)
+        held, planned = str(_l("Events held")), str(_l("Events planned"))
+    sections = _csv_sections(
+        client.get(f"/coverage/{world.city_id}/export.csv", query_string=args).text
+    )
+    summary = {row[0]: row[1] for row in sections[0][2:]}
+    assert (summary[held], summary[planned]) == ("1", "4")
+    xlsx = client.get(f"/coverage/{world.city_id}/export.xlsx", query_string=args)
+    book = load_workbook(io.BytesIO(xlsx.data))
+    values = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert (values[held], values[planned]) == (1, 4)
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(client.get(f"/coverage/{world.city_id}/export.pdf", query_string=args).data)
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"1 {held}" in text.replace("\n", " ") and f"4 {planned}" in text.replace("\n", " ")
+
+
+def _run_migration(name: str, step: str) -> None:
+    """Run ``upgrade`` or ``downgrade`` of one migration script on the test database."""
+    path = Path(__file__).resolve().parents[1] / "migrations" / "versions" / name
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        getattr(module, step)()
+
+
+def test_migration_counts_completed_events_by_group_and_topic(app, cw):
+    script = "0010_completed_events_by_group_and_topic.py"
+    with app.app_context():
+        # The rollups as older code wrote them: no completed events by group or topic.
+        _run_migration(script, "downgrade")
+        db.session.expire_all()
+        breakdowns = select(CoverageRollup).where(CoverageRollup.dim.in_(("group", "topic")))
+        assert not any(row.events_completed for row in db.session.scalars(breakdowns))
+        assert rollups.stored(db.session) != rollups.recount(db.session)
+        _run_migration(script, "upgrade")
+        db.session.expire_all()
+        own = rollups.recount(db.session)
+        assert any(key[4] == "group" and row["events_completed"] for key, row in own.items())
+        assert rollups.stored(db.session) == own
+        paths = {r.id: r.path for r in db.session.scalars(select(Region))}
+        assert rollups.stored(db.session, subtree=True) == rollups.subtree_totals(own, paths)

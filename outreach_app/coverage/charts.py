@@ -77,7 +77,8 @@ class LinePoint:
 
 @dataclass
 class TrendChart:
-    """Bars (one series) and a line (another, on its own scale) over months."""
+    """Stacked bars (one or more series) and a line (on its own scale) over months; ``legend``
+    names each bar series, then the line."""
 
     width: int
     height: int
@@ -110,15 +111,16 @@ def _ticks(
 
 def trend_chart(
     months: list[str],
-    bars: list[int],
+    stacks: list[tuple[int, ...]],
     line: list[int],
-    bar_label: str,
+    series: list[tuple[str, str]],
     line_label: str,
 ) -> TrendChart:
-    """Events per month as bars, people reached per month as a line on its own scale."""
+    """Events per month as bars, one segment per series (``series`` gives each its CSS class and
+    label, bottom first), people reached per month as a line on its own scale."""
     plot_width = TREND_WIDTH - TREND_LEFT - TREND_RIGHT
     plot_height = TREND_HEIGHT - TREND_TOP - TREND_BOTTOM
-    top_bar = nice_ceiling(max(bars, default=0))
+    top_bar = nice_ceiling(max((sum(stack) for stack in stacks), default=0))
     top_line = nice_ceiling(max(line, default=0))
     count = max(1, len(months))
     slot = plot_width / count
@@ -126,20 +128,25 @@ def trend_chart(
     baseline = TREND_TOP + plot_height
     chart_bars, points, labels = [], [], []
     every = 1 if count <= 12 else math.ceil(count / 12)
-    for index, (month, value, reached) in enumerate(zip(months, bars, line, strict=True)):
+    for index, (month, stack, reached) in enumerate(zip(months, stacks, line, strict=True)):
         centre = TREND_LEFT + slot * index + slot / 2
-        height = plot_height * value / top_bar
-        chart_bars.append(
-            Bar(
-                x=round(centre - bar_width / 2, 1),
-                y=round(baseline - height, 1),
-                width=round(bar_width, 1),
-                height=round(height, 1),
-                value=value,
-                label=month,
-                css_class="bar-events",
-            )
-        )
+        below = 0
+        for value, (css_class, label) in zip(stack, series, strict=True):
+            if value:
+                bottom = baseline - plot_height * below / top_bar
+                top = baseline - plot_height * (below + value) / top_bar
+                chart_bars.append(
+                    Bar(
+                        x=round(centre - bar_width / 2, 1),
+                        y=round(top, 1),
+                        width=round(bar_width, 1),
+                        height=round(bottom - top, 1),
+                        value=value,
+                        label=f"{month} {label}",
+                        css_class=css_class,
+                    )
+                )
+            below += value
         points.append(
             LinePoint(
                 x=round(centre, 1),
@@ -165,8 +172,8 @@ def trend_chart(
         labels=labels,
         baseline=baseline,
         line_path=path,
-        is_empty=not any(bars) and not any(line),
-        legend=[("bar-events", bar_label), ("line-reached", line_label)],
+        is_empty=not any(any(stack) for stack in stacks) and not any(line),
+        legend=[*series, ("line-reached", line_label)],
     )
 
 

@@ -13,6 +13,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import get_locale
@@ -27,6 +28,12 @@ from outreach_app.coverage.services import CoverageReport, Figures, Period
 from outreach_app.partners.models import PARTNER_KIND_LABELS
 from outreach_app.regions.models import BRANCH_ACCESS_LABELS, Region
 
+# What "held" and "planned" mean, on the page and in the PDF.
+HELD_AND_PLANNED = _l(
+    "Held: events marked completed once they took place. Planned: events planned or confirmed "
+    "and not completed yet, past ones not marked completed included. Cancelled events never "
+    "count."
+)
 RATE_FORMAT = "0.0%"
 AVERAGE_FORMAT = "0.00"
 _SHEET_NAME_UNSAFE = re.compile(r"[\[\]:*?/\\]")
@@ -52,30 +59,31 @@ def period_text(period: Period) -> str:
     return f"{period.first_text} – {period.last_text}"
 
 
-def percent(value: float | None) -> str:
-    """A rate as a percentage with one decimal, or a dash when it is undefined."""
+def percent(value: Decimal | None) -> str:
+    """A rate (already rounded by ``rounded_ratio``) as a percentage with one decimal, or a
+    dash when it is undefined."""
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def average(value: float | None) -> str:
-    """An average rating with two decimals, or a dash when nobody rated."""
+def average(value: Decimal | None) -> str:
+    """An average rating (already rounded) with two decimals, or a dash when nobody rated."""
     return "—" if value is None else f"{value:.2f}"
 
 
-class Rate(float):
+class Rate(Decimal):
     """A share (0–1) that spreadsheets show as a percentage."""
 
 
-class Average(float):
+class Average(Decimal):
     """An average rating that spreadsheets show with two decimals."""
 
 
-def _rate(value: float | None) -> Rate | None:
-    return None if value is None else Rate(round(value, 4))
+def _rate(value: Decimal | None) -> Rate | None:
+    return None if value is None else Rate(value)
 
 
-def _average(value: float | None) -> Average | None:
-    return None if value is None else Average(round(value, 4))
+def _average(value: Decimal | None) -> Average | None:
+    return None if value is None else Average(value)
 
 
 @dataclass(frozen=True)
@@ -89,8 +97,8 @@ class Section:
 
 
 FIGURE_COLUMNS = (
-    ("events", _l("Events held")),
-    ("events_completed", _l("Events completed")),
+    ("held", _l("Events held")),
+    ("planned", _l("Events planned")),
     ("reached", _l("People reached (staff count)")),
     ("check_ins", _l("QR check-ins")),
     ("copies", _l("Handouts printed")),
@@ -111,7 +119,7 @@ def _figure_cells(figures: Figures) -> list[Any]:
         elif name == "feedback_average":
             cells.append(_average(figures.feedback_average))
         else:
-            cells.append(figures.values[name])
+            cells.append(getattr(figures, name))
     return cells
 
 
@@ -129,8 +137,8 @@ def report_sections(report: CoverageReport) -> list[Section]:
     summary = [
         [_("Region"), scope],
         [_("Period"), period_text(report.period)],
-        [_("Events held"), total.events],
-        [_("Events completed"), total.events_completed],
+        [_("Events held"), total.held],
+        [_("Events planned"), total.planned],
         [_("People reached (staff count)"), total.reached],
         [_("QR check-ins"), total.check_ins],
         [_("Handouts printed"), total.copies],
@@ -165,7 +173,8 @@ def report_sections(report: CoverageReport) -> list[Section]:
             _("By target group"),
             [
                 _("Target group"),
-                _("Events for the group"),
+                _("Events held for the group"),
+                _("Events planned for the group"),
                 _("People reached (staff count)"),
                 _("QR check-ins"),
                 _("Quiz answers"),
@@ -173,8 +182,8 @@ def report_sections(report: CoverageReport) -> list[Section]:
                 _("Quiz correct rate"),
             ],
             [
-                [g.name, f.events, f.reached, f.check_ins, f.quiz_total, f.quiz_correct]
-                + [_rate(f.quiz_rate)]
+                [g.name, f.held, f.planned, f.reached, f.check_ins, f.quiz_total]
+                + [f.quiz_correct, _rate(f.quiz_rate)]
                 for g, f in report.by_group
             ],
         )
@@ -185,13 +194,14 @@ def report_sections(report: CoverageReport) -> list[Section]:
             _("By topic"),
             [
                 _("Topic"),
-                _("Events on the topic"),
+                _("Events held on the topic"),
+                _("Events planned on the topic"),
                 _("Quiz answers"),
                 _("Quiz correct"),
                 _("Quiz correct rate"),
             ],
             [
-                [t.name, f.events, f.quiz_total, f.quiz_correct, _rate(f.quiz_rate)]
+                [t.name, f.held, f.planned, f.quiz_total, f.quiz_correct, _rate(f.quiz_rate)]
                 for t, f in report.by_topic
             ],
         )
@@ -216,9 +226,9 @@ def report_sections(report: CoverageReport) -> list[Section]:
     sections.append(
         Section(
             "heat",
-            _("Events by region and month"),
+            _("Events held by region and month"),
             [_("Region"), *months],
-            [[child_label(c), *c.heat] for c in report.children],
+            [[child_label(c), *c.held_by_month] for c in report.children],
         )
     )
     sections.append(
@@ -274,9 +284,9 @@ def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, Rate):
-        return f"{float(value) * 100:.1f}%"
+        return percent(value)
     if isinstance(value, Average):
-        return f"{float(value):.2f}"
+        return average(value)
     return spreadsheet_safe(value)
 
 
@@ -333,7 +343,7 @@ def xlsx_bytes(sections: list[Section]) -> bytes:
         for row in section.rows:
             sheet.append(
                 [
-                    xlsx_cell(sheet, float(v) if isinstance(v, float) else v, _number_format(v))
+                    xlsx_cell(sheet, float(v) if isinstance(v, Decimal) else v, _number_format(v))
                     for v in row
                 ]
             )
@@ -395,7 +405,9 @@ def report_data(report: CoverageReport) -> dict[str, Any]:
             {
                 "region": region_ref(c.region),
                 "is_own": c.is_own,
-                "events_by_month": c.heat,
+                "events_by_month": c.events_by_month,
+                "held_by_month": c.held_by_month,
+                "planned_by_month": c.planned_by_month,
                 **c.figures.as_dict(),
             }
             for c in report.children

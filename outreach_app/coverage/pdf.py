@@ -23,6 +23,7 @@ from reportlab.platypus import Frame, KeepInFrame, Paragraph, Spacer, Table, Tab
 
 from outreach_app.coverage.charts import nice_ceiling, nice_step
 from outreach_app.coverage.exports import (
+    HELD_AND_PLANNED,
     average,
     child_label,
     month_text,
@@ -39,6 +40,8 @@ BAND_HEIGHT = 24 * mm
 TABLE_RULE = HexColor("#e3e6ea")
 TABLE_HEAD = HexColor("#f5f6f8")
 KPI_TINT = HexColor("#fdf1f1")
+PLANNED = HexColor("#fde8e8")
+KPI_COLUMNS = 5
 MAX_CHILD_ROWS = 14
 MAX_GAP_ROWS = 8
 MAX_PARTNER_ROWS = 6
@@ -68,13 +71,14 @@ def _cell(value: object) -> str:
 
 
 def _trend(report: CoverageReport, width: float) -> Drawing:
-    """Events held per month as a bar chart."""
+    """Events held (and, stacked on them, events planned) per month as a bar chart."""
     height = 38 * mm
     drawing = Drawing(width, height)
     chart = VerticalBarChart()
     chart.x, chart.y = 12 * mm, 7 * mm
     chart.width, chart.height = width - 14 * mm, height - 10 * mm
-    chart.data = [[f.events for _m, f in report.trend]]
+    chart.data = [[f.held for _m, f in report.trend], [f.planned for _m, f in report.trend]]
+    chart.categoryAxis.style = "stacked"
     every = max(1, len(report.trend) // 12 + (1 if len(report.trend) % 12 else 0))
     chart.categoryAxis.categoryNames = [
         month_text(m)[2:] if i % every == 0 else "" for i, (m, _f) in enumerate(report.trend)
@@ -94,6 +98,9 @@ def _trend(report: CoverageReport, width: float) -> Drawing:
     chart.valueAxis.labelTextFormat = lambda v: f"{int(v):,}"
     chart.bars[0].fillColor = BRAND
     chart.bars[0].strokeColor = None
+    chart.bars[1].fillColor = PLANNED
+    chart.bars[1].strokeColor = BRAND
+    chart.bars[1].strokeWidth = 0.6
     chart.barSpacing = 1
     drawing.add(chart)
     return drawing
@@ -145,7 +152,8 @@ def _kpis(report: CoverageReport, width: float) -> Table:
     value = _style(15, BRAND, leading=1.2)
     label = _style(7.5, MUTED)
     items = [
-        (f"{total.events:,}", _("Events held")),
+        (f"{total.held:,}", _("Events held")),
+        (f"{total.planned:,}", _("Events planned")),
         (f"{total.reached:,}", _("People reached (staff count)")),
         (f"{total.check_ins:,}", _("QR check-ins")),
         (f"{total.copies:,}", _("Handouts printed")),
@@ -157,20 +165,20 @@ def _kpis(report: CoverageReport, width: float) -> Table:
             _("No-branch areas reached"),
         ),
     ]
-    cells = [[_p(v, value), _p(lbl, label)] for v, lbl in items]
-    rows = [cells[:4], cells[4:]]
-    data = [[Table([[c[0]], [c[1]]], hAlign="LEFT") for c in row] for row in rows]
-    table = Table(data, colWidths=[width / 4] * 4, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, -1), KPI_TINT),
-                ("BOX", (0, 0), (-1, -1), 0.6, white),
-                ("INNERGRID", (0, 0), (-1, -1), 3, white),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
+    cells = [Table([[_p(v, value)], [_p(lbl, label)]], hAlign="LEFT") for v, lbl in items]
+    blanks = -len(cells) % KPI_COLUMNS
+    cells += [""] * blanks
+    data = [cells[i : i + KPI_COLUMNS] for i in range(0, len(cells), KPI_COLUMNS)]
+    table = Table(data, colWidths=[width / KPI_COLUMNS] * KPI_COLUMNS, hAlign="LEFT")
+    style = [
+        ("BACKGROUND", (0, 0), (-1, -1), KPI_TINT),
+        ("BOX", (0, 0), (-1, -1), 0.6, white),
+        ("INNERGRID", (0, 0), (-1, -1), 3, white),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+    if blanks:
+        style.append(("BACKGROUND", (KPI_COLUMNS - blanks, -1), (-1, -1), white))
+    table.setStyle(TableStyle(style))
     return table
 
 
@@ -208,28 +216,41 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
     scope = _("Period: %(period)s", period=period_text(report.period))
     if report.branch is not None:
         scope += " · " + _("Branch: %(name)s", name=report.branch.name)
-    story: list = [_p(scope, meta), Spacer(0, 3 * mm), _kpis(report, width), Spacer(0, 4 * mm)]
-    story += [_p(_("Events held per month"), h2), _trend(report, width), Spacer(0, 3 * mm)]
+    story: list = [_p(scope, meta), Spacer(0, 3 * mm), _kpis(report, width), Spacer(0, 1.5 * mm)]
+    story += [_p(str(HELD_AND_PLANNED), meta), Spacer(0, 3 * mm)]
+    story += [
+        _p(_("Events held and planned per month"), h2),
+        _p(_("Dark: held. Light: planned."), meta),
+        _trend(report, width),
+        Spacer(0, 3 * mm),
+    ]
 
     half = (width - 6 * mm) / 2
     kinds = _table(
-        [_("Kind"), _("Events held"), _("People reached (staff count)"), _("QR check-ins")],
-        [[label, f.events, f.reached, f.check_ins] for _k, label, f in report.by_kind],
-        [half * 0.34, half * 0.2, half * 0.26, half * 0.2],
+        [
+            _("Kind"),
+            _("Held"),
+            _("Planned"),
+            _("People reached (staff count)"),
+            _("QR check-ins"),
+        ],
+        [[label, f.held, f.planned, f.reached, f.check_ins] for _k, label, f in report.by_kind],
+        [half * 0.24, half * 0.17, half * 0.17, half * 0.24, half * 0.18],
     )
     groups = _table(
         [
             _("Target group"),
-            _("Events for the group"),
+            _("Held"),
+            _("Planned"),
             _("People reached (staff count)"),
             _("QR check-ins"),
             _("Quiz correct rate"),
         ],
         [
-            [g.name, f.events, f.reached, f.check_ins, percent(f.quiz_rate)]
+            [g.name, f.held, f.planned, f.reached, f.check_ins, percent(f.quiz_rate)]
             for g, f in report.by_group
         ],
-        [half * 0.27, half * 0.17, half * 0.2, half * 0.17, half * 0.19],
+        [half * 0.22, half * 0.12, half * 0.15, half * 0.17, half * 0.16, half * 0.18],
     )
     pair = Table(
         [[[_p(_("By kind"), h2), kinds], [_p(_("By target group"), h2), groups]]],
@@ -254,6 +275,7 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
             [
                 _("Region"),
                 _("Events held"),
+                _("Events planned"),
                 _("People reached (staff count)"),
                 _("QR check-ins"),
                 _("Handouts printed"),
@@ -263,7 +285,8 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
             [
                 [
                     child_label(c),
-                    c.figures.events,
+                    c.figures.held,
+                    c.figures.planned,
                     c.figures.reached,
                     c.figures.check_ins,
                     c.figures.copies,
@@ -272,7 +295,7 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
                 ]
                 for c in children
             ],
-            [width * 0.28, *[width * 0.12] * 6],
+            [width * 0.23, *[width * 0.11] * 7],
         )
     )
     if len(report.children) > MAX_CHILD_ROWS:

@@ -33,6 +33,7 @@ from outreach_app.coverage.api import (
     user_for_api_token,
 )
 from outreach_app.coverage.exports import (
+    HELD_AND_PLANNED,
     average,
     child_label,
     csv_text,
@@ -149,6 +150,7 @@ def report(region_id: int):
         access_labels=BRANCH_ACCESS_LABELS,
         child_label=child_label,
         month_text=month_text,
+        held_and_planned=HELD_AND_PLANNED,
     )
 
 
@@ -157,30 +159,31 @@ def _view_data(report: CoverageReport) -> dict[str, Any]:
     months = [month_text(m) for m, _f in report.trend]
     trend = charts.trend_chart(
         months,
-        [f.events for _m, f in report.trend],
+        [(f.held, f.planned) for _m, f in report.trend],
         [f.reached for _m, f in report.trend],
-        _("Events held"),
+        [("bar-events", _("Events held")), ("bar-planned", _("Events planned"))],
         _("People reached (staff count)"),
     )
     kinds = charts.hbar_chart(
-        [(label, (f.events,)) for _k, label, f in report.by_kind],
+        [(label, (f.held,)) for _k, label, f in report.by_kind],
         [("bar-events", _("Events held"))],
         width=64,
     )
     groups = charts.hbar_chart(
         [(g.name, (f.reached, f.check_ins)) for g, f in report.by_group],
         [("bar-reached", _("People reached (staff count)")), ("bar-checkins", _("QR check-ins"))],
+        width=64,
     )
-    top_heat = max((v for c in report.children for v in c.heat), default=0)
-    heat = [[charts.heat_bucket(v, top_heat) for v in c.heat] for c in report.children]
-    child_scale = max((c.figures.events for c in report.children), default=0) or 1
+    top_heat = max((v for c in report.children for v in c.held_by_month), default=0)
+    heat = [[charts.heat_bucket(v, top_heat) for v in c.held_by_month] for c in report.children]
+    child_scale = max((c.figures.held for c in report.children), default=0) or 1
     return {
         "months": months,
         "trend": trend,
         "kinds": kinds,
         "groups": groups,
         "heat": heat,
-        "child_widths": [round(80 * c.figures.events / child_scale, 1) for c in report.children],
+        "child_widths": [round(80 * c.figures.held / child_scale, 1) for c in report.children],
         "child_regions": {c.region.id for c in report.children if not c.is_own},
     }
 

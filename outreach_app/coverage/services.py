@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -33,6 +34,9 @@ MAX_CUSTOM_MONTHS = 60
 DEFAULT_STALE_MONTHS = 6
 MAX_STALE_MONTHS = 36
 GAP_LIST_LIMIT = 50
+# Rates are shown as a percentage with one decimal (a share to 3 places), averages with two.
+RATE_PLACES = 3
+AVERAGE_PLACES = 2
 _MONTH_TEXT = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -115,9 +119,28 @@ def resolve_period(name: Any, today: date, first: Any = None, last: Any = None) 
 # Figures ----------------------------------------------------------------------------------------
 
 
+def rounded_ratio(numerator: int, denominator: int, places: int) -> Decimal | None:
+    """``numerator / denominator`` rounded half up to ``places`` decimals, None when the
+    denominator is 0.
+
+    The one rounding of every figure the page, the exports and the JSON show: it works on the
+    exact fraction in integers, so 350/459 is 0.763 everywhere (never 0.7625 and then 76.2 %)
+    and 1/16 is 0.063 (a float would round 0.0625 to even).
+    """
+    if not denominator:
+        return None
+    scale = 10**places
+    quotient = (2 * numerator * scale + denominator) // (2 * denominator)
+    return Decimal(quotient).scaleb(-places)
+
+
 @dataclass
 class Figures:
-    """Summed rollup metrics with the rates derived from them."""
+    """Summed rollup metrics with the rates derived from them.
+
+    An event counts as held once it is completed (its report is in); every other event that
+    is not cancelled, past-dated or not, is still planned.
+    """
 
     values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
 
@@ -139,50 +162,70 @@ class Figures:
         raise AttributeError(name)
 
     @property
-    def scan_rate(self) -> float | None:
+    def held(self) -> int:
+        """Events that took place: completed ones."""
+        return self.values["events_completed"]
+
+    @property
+    def planned(self) -> int:
+        """Events planned or confirmed and not completed yet."""
+        return self.values["events"] - self.values["events_completed"]
+
+    @property
+    def scan_rate(self) -> Decimal | None:
         """Share of printed copies whose code was opened at least once."""
-        copies = self.values["copies"]
-        return self.values["copies_scanned"] / copies if copies else None
+        return rounded_ratio(self.values["copies_scanned"], self.values["copies"], RATE_PLACES)
 
     @property
-    def quiz_rate(self) -> float | None:
+    def quiz_rate(self) -> Decimal | None:
         """Share of quiz answers that were right."""
-        total = self.values["quiz_total"]
-        return self.values["quiz_correct"] / total if total else None
+        return rounded_ratio(self.values["quiz_correct"], self.values["quiz_total"], RATE_PLACES)
 
     @property
-    def feedback_average(self) -> float | None:
+    def feedback_average(self) -> Decimal | None:
         """Average feedback rating (1-5)."""
-        count = self.values["feedback_count"]
-        return self.values["feedback_sum"] / count if count else None
+        return rounded_ratio(
+            self.values["feedback_sum"], self.values["feedback_count"], AVERAGE_PLACES
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain numbers for JSON and exports (rates rounded to 4 places, None when undefined)."""
+        """Plain numbers for JSON: every metric, held and planned events, and the rates as
+        shown (a share to 3 places, an average to 2; None when undefined)."""
 
-        def rounded(value: float | None) -> float | None:
-            return None if value is None else round(value, 4)
+        def number(value: Decimal | None) -> float | None:
+            return None if value is None else float(value)
 
         return {
             **self.values,
-            "scan_rate": rounded(self.scan_rate),
-            "quiz_rate": rounded(self.quiz_rate),
-            "feedback_average": rounded(self.feedback_average),
+            "events_held": self.held,
+            "events_planned": self.planned,
+            "scan_rate": number(self.scan_rate),
+            "quiz_rate": number(self.quiz_rate),
+            "feedback_average": number(self.feedback_average),
         }
 
 
 @dataclass
 class ChildRow:
-    """One child region (or the region itself, ``is_own``) with its figures and monthly events."""
+    """One child region (or the region itself, ``is_own``) with its figures and its events held
+    and planned in each month of the period."""
 
     region: Region
     figures: Figures
-    heat: list[int]
+    held_by_month: list[int]
+    planned_by_month: list[int]
     is_own: bool = False
+
+    @property
+    def events_by_month(self) -> list[int]:
+        """Events held or planned in each month."""
+        return [h + p for h, p in zip(self.held_by_month, self.planned_by_month, strict=True)]
 
 
 @dataclass
 class GapRow:
-    """An area without an easy branch: when it was last reached and the nearest branch."""
+    """An area without an easy branch: whether an event was held there in the period, the
+    month of the last one, and the nearest branch."""
 
     region: Region
     reached_in_period: bool
@@ -192,7 +235,8 @@ class GapRow:
 
 @dataclass
 class GapReport:
-    """Areas without a branch (or hard to reach) below the region, and which were reached."""
+    """Areas without a branch (or hard to reach) below the region, and which were reached (had
+    an event held there) in the period."""
 
     total: int
     reached: int
@@ -339,30 +383,44 @@ def build_report(
 
     groups = {g.id: g for g in db.session.scalars(select(TargetGroup))}
     by_group = {gid: Figures() for gid in groups}
-    group_metrics = ("events", "reached", "check_ins", "quiz_correct", "quiz_total")
+    group_metrics = (
+        "events",
+        "events_completed",
+        "reached",
+        "check_ins",
+        "quiz_correct",
+        "quiz_total",
+    )
     for row in grouped([region.id], True, DIM_GROUP, CoverageRollup.dim_id, metrics=group_metrics):
         if row.dim_id in by_group:
             by_group[row.dim_id].add(row._mapping)
     topics = {t.id: t for t in db.session.scalars(select(Topic))}
     by_topic = {tid: Figures() for tid in topics}
-    topic_metrics = ("events", "quiz_correct", "quiz_total")
+    topic_metrics = ("events", "events_completed", "quiz_correct", "quiz_total")
     for row in grouped([region.id], True, DIM_TOPIC, CoverageRollup.dim_id, metrics=topic_metrics):
         if row.dim_id in by_topic:
             by_topic[row.dim_id].add(row._mapping)
 
-    # Child regions (their whole subtrees) and the region's own events, with monthly heat.
+    # Child regions (their whole subtrees) and the region's own events, month by month.
+    def child_row(child: Region, is_own: bool = False) -> ChildRow:
+        return ChildRow(child, Figures(), [0] * len(months), [0] * len(months), is_own)
+
+    def add_month(child: ChildRow, row: Any) -> None:
+        figures = Figures()
+        figures.add(row._mapping)
+        child.figures.add(row._mapping)
+        child.held_by_month[month_index[row.month]] += figures.held
+        child.planned_by_month[month_index[row.month]] += figures.planned
+
     children = _child_regions(region)
-    child_rows = {c.id: ChildRow(c, Figures(), [0] * len(months)) for c in children}
+    child_rows = {c.id: child_row(c) for c in children}
     if children:
         columns = (CoverageRollup.region_id, CoverageRollup.month)
         for row in grouped(list(child_rows), True, DIM_ALL, *columns):
-            child = child_rows[row.region_id]
-            child.figures.add(row._mapping)
-            child.heat[month_index[row.month]] += int(row.events or 0)
-    own = ChildRow(region, Figures(), [0] * len(months), is_own=True)
+            add_month(child_rows[row.region_id], row)
+    own = child_row(region, is_own=True)
     for row in grouped([region.id], False, DIM_ALL, CoverageRollup.month):
-        own.figures.add(row._mapping)
-        own.heat[month_index[row.month]] += int(row.events or 0)
+        add_month(own, row)
     rows = list(child_rows.values())
     if any(own.figures.values.values()):
         rows.insert(0, own)
@@ -419,13 +477,18 @@ def _gaps(user: User, region: Region, period: Period, today: date) -> GapReport:
     )
     if not areas:
         return GapReport(0, 0, 0, 0, 0, 0, [], 0)
-    # Events per area and month, from its subtree rows, up to this month.
+    # Events held per area and month, from its subtree rows, up to this month: an area is
+    # reached once an event took place there, not when one is planned.
     this_month = today.year * 100 + today.month
     events_by_month: dict[int, dict[int, int]] = defaultdict(dict)
     area_ids = [a.id for a in areas]
     for start in range(0, len(area_ids), 500):
         stmt = (
-            select(CoverageRollup.region_id, CoverageRollup.month, func.sum(CoverageRollup.events))
+            select(
+                CoverageRollup.region_id,
+                CoverageRollup.month,
+                func.sum(CoverageRollup.events_completed),
+            )
             .where(
                 CoverageRollup.region_id.in_(area_ids[start : start + 500]),
                 CoverageRollup.subtree.is_(True),
