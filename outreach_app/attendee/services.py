@@ -279,7 +279,7 @@ def _bump(copy: Copy, also: list[tuple[str, int]] | None = None, **deltas: int) 
 
 _RECENT = RecentScan.__table__
 # Rows other transactions are deleting or renewing are left to them (SKIP LOCKED on PostgreSQL;
-# SQLite has one writer at a time and ignores the clause), so scans never wait on each other.
+# SQLite has one writer at a time and ignores the clause), so the clean-up never waits.
 _FORGET_OLD_SCANS = delete(_RECENT).where(
     _RECENT.c.reader_key.in_(
         select(_RECENT.c.reader_key)
@@ -301,10 +301,14 @@ def reader_key(copy: Copy, reader: str) -> str:
 def _is_reload(copy: Copy, reader: str) -> bool:
     """True if ``reader`` had this copy's page counted within the reload window; otherwise
     remember this opening (the window starts again) and return False. Entries older than the
-    window are deleted on the way."""
+    window are deleted on the way.
+
+    The reader's own entry is written first and the old ones deleted after: the only lock a
+    scan can wait for is on its own entry, held by no one who waits for this scan (two scans
+    that each cleaned up the other's old entry first would wait for each other).
+    """
     now = utcnow()
     cutoff = now - timedelta(seconds=current_app.config["ATTENDEE_RELOAD_WINDOW_SECONDS"])
-    db.session.execute(_FORGET_OLD_SCANS, {"cutoff": cutoff})
     dialect = db.session.get_bind().dialect.name
     stmt = _REMEMBER_SCANS.get(dialect)
     if stmt is None:
@@ -317,7 +321,9 @@ def _is_reload(copy: Copy, reader: str) -> bool:
         ).returning(_RECENT.c.reader_key)
         _REMEMBER_SCANS[dialect] = stmt
     values = {"reader_key": reader_key(copy, reader), "counted_at": now, "cutoff": cutoff}
-    return db.session.execute(stmt, values).first() is None
+    counted = db.session.execute(stmt, values).first() is not None
+    db.session.execute(_FORGET_OLD_SCANS, {"cutoff": cutoff})
+    return not counted
 
 
 def record_scan(copy: Copy, reader: str | None = None) -> bool:
