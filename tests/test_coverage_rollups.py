@@ -7,11 +7,15 @@ the SQL the rollups use), so a wrong join or filter in the rollup code cannot hi
 from __future__ import annotations
 
 import random
+import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Insert, select
+from sqlalchemy import event as sa_event
 
 from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
 from outreach_app.core.types import utcnow
@@ -22,7 +26,14 @@ from outreach_app.extensions import db
 from outreach_app.handouts.models import PrintRun
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
-from tests.factories import make_event, make_print_run
+from tests.factories import make_event, make_print_run, make_region
+from tests.locking import (
+    HANG_GUARD_SECONDS,
+    ON_POSTGRES,
+    backend_pid,
+    postgres_only,
+    wait_until_blocked,
+)
 
 
 def expected() -> dict:
@@ -40,14 +51,8 @@ def expected() -> dict:
         rows[key(event)]["events_completed"] += event.status is EventStatus.COMPLETED
         for group in event.target_groups:
             rows[key(event, "group", group.id)]["events"] += 1
-            rows[key(event, "group", group.id)]["events_completed"] += (
-                event.status is EventStatus.COMPLETED
-            )
         for topic in event.topics:
             rows[key(event, "topic", topic.id)]["events"] += 1
-            rows[key(event, "topic", topic.id)]["events_completed"] += (
-                event.status is EventStatus.COMPLETED
-            )
     for row in db.session.scalars(select(EventAttendance)):
         if row.event_id in live:
             rows[key(live[row.event_id])]["reached"] += row.headcount
@@ -352,10 +357,11 @@ def test_attendee_writes_follow_an_event_changed_after_the_lookup(app, data):
 
 def test_a_scan_racing_an_event_change_counts_where_the_event_ends_up(app, data):
     """An event changed (and its rollups recounted) while a scan of one of its copies is being
-    written in another connection: the scan waits for the change and counts in its new place."""
-    import threading
-    import time as _time
+    written in another connection: the scan waits for the change and counts in its new place.
 
+    The scan looks the copy up while the change is written but not committed; on PostgreSQL
+    the change commits only once the scan waits for the event's lock (in ``target_of``), on
+    SQLite once the scan is about to write (it then waits for the database's write lock)."""
     from outreach_app.attendee import services as attendee
     from outreach_app.handouts.services import copy_token
 
@@ -369,19 +375,215 @@ def test_a_scan_racing_an_event_change_counts_where_the_event_ends_up(app, data)
         event.ends_at += timedelta(days=40)
         db.session.flush()  # the change is written (and the event row locked), not committed
         errors: list[BaseException] = []
+        pids: list[int] = []
+        looked_up, finished = threading.Event(), threading.Event()
 
         def scan() -> None:
             try:
                 with app.app_context():
-                    attendee.record_scan(attendee.find_copy(token))
+                    if ON_POSTGRES:
+                        pids.append(backend_pid(db.session))
+                    copy = attendee.find_copy(token)
+                    looked_up.set()
+                    attendee.record_scan(copy)
                     db.session.commit()
             except BaseException as error:  # reported below, in the test's own thread
                 errors.append(error)
+            finally:
+                looked_up.set()
+                finished.set()
 
         other = threading.Thread(target=scan)
         other.start()
-        _time.sleep(0.3)
+        assert looked_up.wait(HANG_GUARD_SECONDS)
+        if ON_POSTGRES and pids:
+            wait_until_blocked(db.engine, pids[0], finished)
+            assert not finished.is_set(), "the scan did not wait for the event's change"
         db.session.commit()
-        other.join(timeout=30)
+        other.join(timeout=HANG_GUARD_SECONDS)
         assert not other.is_alive() and errors == []
         assert_consistent()
+
+
+# --- lock order -----------------------------------------------------------------------------
+
+
+def _primary_key(row: dict) -> tuple:
+    return tuple(row[column.name] for column in CoverageRollup.__table__.primary_key.columns)
+
+
+@contextmanager
+def rollup_writes() -> Iterator[list[list[tuple]]]:
+    """The primary keys of the rollup rows every INSERT (or upsert) sends, one list per
+    statement, in the order they are sent."""
+    statements: list[list[tuple]] = []
+
+    def capture(conn, clause, multiparams, params, execution_options) -> None:
+        if isinstance(clause, Insert) and clause.table is CoverageRollup.__table__:
+            statements.append([_primary_key(row) for row in multiparams or [params]])
+
+    sa_event.listen(db.engine, "before_execute", capture)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(db.engine, "before_execute", capture)
+
+
+def test_rollup_rows_are_written_in_primary_key_order(app, data):
+    """The rule that keeps sibling events' transactions from deadlocking: every write of
+    rollup rows goes in primary key order, and a recount adds to the subtree rows in one
+    statement."""
+    with app.app_context():
+        rollups.rebuild_all(db.session)
+        db.session.commit()
+        groups = {g.code: g.id for g in db.session.scalars(select(TargetGroup))}
+        event = db.session.get(Event, data.event_a_id)
+        event.target_groups = list(
+            db.session.scalars(select(TargetGroup).where(TargetGroup.code.in_(["youth", "rural"])))
+        )
+        event.topics = list(db.session.scalars(select(Topic).limit(3)))
+        event.attendance = [
+            EventAttendance(target_group_id=groups["seniors"], headcount=20),
+            EventAttendance(target_group_id=groups["youth"], headcount=7),
+        ]
+        event.status = EventStatus.COMPLETED
+        event.completed_at = utcnow()
+        with rollup_writes() as recounted:
+            db.session.commit()
+        subtree_statements = [rows for rows in recounted if any(key[1] for key in rows)]
+        assert len(subtree_statements) == 1
+        assert len(subtree_statements[0]) > 4 * 3  # four enclosing regions, several breakdowns
+        for rows in recounted:
+            assert rows == sorted(rows)
+
+        topic_id = event.topics[0].id
+        with rollup_writes() as bumped:
+            also = [("group", groups["youth"]), ("all", 0)]
+            rollups.bump(db.session, event, "topic", topic_id, also=also, quiz_total=3)
+        assert len(bumped) == 1
+        assert len(bumped[0]) == 3 * 5  # three breakdowns, the own row and four subtree rows
+        assert bumped[0] == sorted(bumped[0])
+        db.session.rollback()
+
+        with rollup_writes() as rebuilt:
+            rollups.rebuild_all(db.session)
+            rollups.rebuild_tree(db.session)
+        assert len(rebuilt) == 2
+        for rows in rebuilt:
+            assert rows == sorted(rows)
+        db.session.rollback()
+        assert_consistent()
+
+
+@pytest.fixture
+def siblings(app, data):
+    """Two confirmed events of branch A in one month and kind, in sibling communities; the
+    first has seniors counted, the second a print run. Returns their ids and the run's."""
+    with app.app_context():
+        community = db.session.get(Region, data.community_a_id)
+        sibling = make_region("太平角社区", community.parent, code="370202001002")
+        branch = db.session.get(Branch, data.branch_a_id)
+        start = datetime(2026, 11, 3, 9, 0)
+        first = make_event("湛山社区讲座", branch, community, starts_at=start)
+        second = make_event("太平角社区讲座", branch, sibling, starts_at=start + timedelta(days=1))
+        seniors = db.session.scalar(select(TargetGroup.id).where(TargetGroup.code == "seniors"))
+        first.status = EventStatus.COMPLETED
+        first.completed_at = utcnow()
+        first.attendance = [EventAttendance(target_group_id=seniors, headcount=10)]
+        second.status = EventStatus.CONFIRMED
+        run = make_print_run(second, copies=5)
+        db.session.commit()
+        rollups.rebuild_all(db.session)
+        db.session.commit()
+        return first.id, second.id, run.id
+
+
+@postgres_only(
+    "SQLite has no row locks: a writer holds the whole database until it commits, so two "
+    "transactions can never each hold a rollup row the other needs"
+)
+@pytest.mark.parametrize("bump_first", ["all", "group"])
+def test_a_recount_and_a_bump_of_sibling_events_do_not_deadlock(app, siblings, bump_first):
+    """Sibling events share their ancestors' subtree rows. A recount of the first (its head
+    count changes) and a check-in on the second write the same two breakdowns (all, seniors);
+    the check-in names them in either order. The recount is stopped right after its first
+    write of a subtree row and goes on only once the check-in's write has finished or waits
+    for a lock: written in different orders, the two would now each hold a row the other
+    needs. Written in one order, the second waits for the first and both commit."""
+    first_id, second_id, run_id = siblings
+    with app.app_context():
+        seniors = db.session.scalar(select(TargetGroup.id).where(TargetGroup.code == "seniors"))
+    dims = [("all", 0), ("group", seniors)]
+    if bump_first == "group":
+        dims.reverse()
+    ready = threading.Barrier(2, timeout=HANG_GUARD_SECONDS)
+    recount_holds_a_row, check_in_written = threading.Event(), threading.Event()
+    check_in_pid: list[int] = []
+    errors: list[BaseException] = []
+
+    def recount_first_event() -> None:
+        with app.app_context():
+            event = db.session.get(Event, first_id)
+            event.attendance[0].headcount = 25
+            db.session.flush()
+            ready.wait()
+            db.session.commit()
+
+    def check_in_on_second_event() -> None:
+        try:
+            with app.app_context():
+                check_in_pid.append(backend_pid(db.session))
+                db.session.add(
+                    CheckIn(
+                        print_run_id=run_id, serial=1, event_id=second_id, target_group_id=seniors
+                    )
+                )
+                db.session.flush()
+                target = rollups.target_of(db.session, second_id)
+                ready.wait()
+                assert recount_holds_a_row.wait(HANG_GUARD_SECONDS)
+                rollups.bump(db.session, target, *dims[0], also=dims[1:], check_ins=1)
+                check_in_written.set()
+                db.session.commit()
+        finally:
+            check_in_written.set()
+
+    recounter = threading.Thread(target=_reporting(recount_first_event, errors))
+    checker = threading.Thread(target=_reporting(check_in_on_second_event, errors))
+
+    def hold_after_first_subtree_write(conn, cursor, statement, params, context, many) -> None:
+        if (
+            threading.current_thread() is recounter
+            and not recount_holds_a_row.is_set()
+            and "coverage_rollup" in statement
+            and "ON CONFLICT" in statement
+        ):
+            recount_holds_a_row.set()
+            wait_until_blocked(db.engine, check_in_pid[0], check_in_written)
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "after_cursor_execute", hold_after_first_subtree_write)
+    try:
+        recounter.start()
+        checker.start()
+        recounter.join(HANG_GUARD_SECONDS)
+        checker.join(HANG_GUARD_SECONDS)
+    finally:
+        sa_event.remove(engine, "after_cursor_execute", hold_after_first_subtree_write)
+    assert not recounter.is_alive() and not checker.is_alive()
+    assert errors == []
+    with app.app_context():
+        assert_consistent()
+
+
+def _reporting(work, errors: list[BaseException]):
+    """``work`` for a thread, with its exception kept in ``errors`` for the test to report."""
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:
+            errors.append(error)
+
+    return run

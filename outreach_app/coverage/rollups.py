@@ -11,6 +11,23 @@ Two paths keep it current, inside the transaction that makes the change:
 
 ``rebuild_all`` recounts everything (after bulk loads such as the demo data), and
 ``recount`` computes the same figures from scratch for tests to compare with.
+
+Lock order. Sibling events (same branch, kind and month, regions under one parent) share the
+subtree rows of every region above them, so two transactions that write those rows in
+different orders can deadlock on PostgreSQL. Every transaction therefore locks in one order:
+
+1. events, by id (``lock_events``: a recount locks every event of its keys in one statement
+   first; an attendee write share-locks its one event in ``target_of``);
+2. rollup rows, by primary key (region, subtree, dim, month, kind, branch, dim id): ``bump``
+   sorts its rows, ``refresh`` collects every subtree delta and adds them in one sorted
+   executemany, and every insert or delete of rows locks and writes them in that order.
+
+A key's own rows are written only by transactions that hold its events' locks (a recount
+exclusively, attendee writes shared), so recounts of different keys never wait for each
+other's own rows; the subtree rows are where the order matters. A transaction that wrote an
+event before locking the others of its key (an edit flushes the event, then the commit
+recounts) can still lose a deadlock to another such edit of the same key; the request then
+runs again (``outreach_app.core.transactions``).
 """
 
 from __future__ import annotations
@@ -34,6 +51,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
@@ -152,16 +170,16 @@ def recount(session: Session, keys: Iterable[Key] | None = None) -> dict[RowKey,
         ("copies",),
     )
 
-    # By target group: events aimed at it (and of those the completed ones), people of it
-    # counted by staff, its check-ins, and the quiz results of copies that checked in with it.
+    # By target group: events aimed at it, people of it counted by staff, its check-ins, and the
+    # quiz results of copies that checked in with it.
     group = event_target_group.c.target_group_id
     add(
         DIM_GROUP,
-        select(*base, group, func.count(Event.id), completed)
+        select(*base, group, func.count(Event.id))
         .join(event_target_group, event_target_group.c.event_id == Event.id)
         .where(where)
         .group_by(*base, group),
-        ("events", "events_completed"),
+        ("events",),
         with_dim=True,
     )
     add(
@@ -197,15 +215,15 @@ def recount(session: Session, keys: Iterable[Key] | None = None) -> dict[RowKey,
         with_dim=True,
     )
 
-    # By topic: events on it (and of those the completed ones) and the quiz results on it.
+    # By topic: events on it and the quiz results on it.
     topic = event_topic.c.topic_id
     add(
         DIM_TOPIC,
-        select(*base, topic, func.count(Event.id), completed)
+        select(*base, topic, func.count(Event.id))
         .join(event_topic, event_topic.c.event_id == Event.id)
         .where(where)
         .group_by(*base, topic),
-        ("events", "events_completed"),
+        ("events",),
         with_dim=True,
     )
     add(
@@ -274,8 +292,18 @@ def subtree_totals(
     return {k: v for k, v in totals.items() if any(v.values())}
 
 
-def _write(session: Session, rows: dict[RowKey, dict[str, int]], subtree: bool) -> None:
-    batch = [
+_TABLE = CoverageRollup.__table__
+_PRIMARY_KEY = tuple(column.name for column in _TABLE.primary_key.columns)
+
+
+def _primary_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A row's place in the lock order: its primary key, column by column."""
+    return tuple(row[name] for name in _PRIMARY_KEY)
+
+
+def _row_dicts(rows: dict[RowKey, dict[str, int]], subtree: bool) -> list[dict[str, Any]]:
+    """``rows`` (own rows, or subtree rows with ``subtree``) as the table's column values."""
+    return [
         {
             "region_id": r,
             "subtree": subtree,
@@ -284,12 +312,31 @@ def _write(session: Session, rows: dict[RowKey, dict[str, int]], subtree: bool) 
             "kind": k,
             "dim": d,
             "dim_id": i,
+            **dict.fromkeys(METRICS, 0),
             **values,
         }
         for (r, b, m, k, d, i), values in rows.items()
     ]
+
+
+def _insert(session: Session, batch: list[dict[str, Any]]) -> None:
+    """Insert new rows in primary key order."""
+    batch = sorted(batch, key=_primary_key)
     for start in range(0, len(batch), 5000):
-        session.execute(CoverageRollup.__table__.insert(), batch[start : start + 5000])
+        session.execute(_TABLE.insert(), batch[start : start + 5000])
+
+
+def _write(session: Session, rows: dict[RowKey, dict[str, int]], subtree: bool) -> None:
+    _insert(session, _row_dicts(rows, subtree))
+
+
+def _lock_rows(session: Session, where: Any) -> None:
+    """On PostgreSQL, lock the rows matching ``where`` in primary key order, before a DELETE
+    (which would lock them in whatever order its plan reads them). SQLite has one writer."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = [_TABLE.c[name] for name in _PRIMARY_KEY]
+    session.execute(select(*key).where(where).order_by(*key).with_for_update())
 
 
 @lru_cache(maxsize=64)
@@ -305,67 +352,77 @@ def _upsert_statement(dialect: str, names: tuple[str, ...]) -> Any:
     )
 
 
-def _upsert(session: Session, values: dict[str, Any], deltas: dict[str, int]) -> None:
-    """Add ``deltas`` to the row named by ``values`` (its key columns), creating it if needed."""
-    dialect = session.get_bind().dialect.name
-    stmt = _upsert_statement(dialect, tuple(sorted(deltas)))
-    session.execute(stmt, {**dict.fromkeys(METRICS, 0), **values, **deltas})
+def _add(session: Session, rows: list[dict[str, Any]], names: tuple[str, ...]) -> None:
+    """Add the metrics ``names`` of each row to the stored row with its key (creating it if
+    needed), in primary key order, in one executemany."""
+    if rows:
+        stmt = _upsert_statement(session.get_bind().dialect.name, names)
+        session.execute(stmt, sorted(rows, key=_primary_key))
 
 
-def refresh(session: Session, keys: Iterable[Key]) -> None:
+def refresh(session: Session, keys: Iterable[Key], *, subtree: bool = True) -> None:
     """Recount the own rows of these (region, month) keys and move the subtree rows of every
-    enclosing region by the difference, inside the current transaction."""
+    enclosing region by the difference, inside the current transaction; without ``subtree``
+    only the own rows (for a caller that rebuilds the subtree rows next)."""
     key_list = sorted(set(keys))
+    if not key_list:
+        return
     paths = _region_paths(session)
-    # Every lock first, then the writes: an attendee transaction that holds one of these
+    # Every event lock first, then the rows: an attendee transaction that holds one of these
     # events may be waiting to bump a subtree row this refresh is about to write.
-    for start in range(0, len(key_list), 200):
-        _lock_events(session, key_list[start : start + 200])
+    lock_events(session, key_list)
+    moved: dict[RowKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(METRICS, 0))
     for start in range(0, len(key_list), 200):
         chunk = key_list[start : start + 200]
+        own = _own_key_filter(chunk)
+        _lock_rows(session, own)
         before = stored(session, chunk)
         after = recount(session, chunk)
-        session.execute(delete(CoverageRollup).where(_own_key_filter(chunk)))
+        session.execute(delete(CoverageRollup).where(own))
         _write(session, after, subtree=False)
-        for key in set(before) | set(after):
-            old = before.get(key, {})
-            new = after.get(key, {})
-            deltas = {n: new.get(n, 0) - old.get(n, 0) for n in METRICS}
-            deltas = {n: d for n, d in deltas.items() if d}
-            if not deltas:
-                continue
-            region_id, branch_id, month, kind, dim, dim_id = key
+        for key in before.keys() | after.keys():
+            old, new = before.get(key, {}), after.get(key, {})
+            region_id, *rest = key
             for ancestor in ancestors_or_self(paths[region_id]):
-                _upsert(
-                    session,
-                    {
-                        "region_id": ancestor,
-                        "subtree": True,
-                        "branch_id": branch_id,
-                        "month": month,
-                        "kind": kind,
-                        "dim": dim,
-                        "dim_id": dim_id,
-                    },
-                    deltas,
-                )
+                target = moved[(ancestor, *rest)]  # type: ignore[index]
+                for name in METRICS:
+                    target[name] += new.get(name, 0) - old.get(name, 0)
+    if subtree:
+        changed = {key: values for key, values in moved.items() if any(values.values())}
+        _add(session, _row_dicts(changed, subtree=True), METRICS)
 
 
-def _lock_events(session: Session, keys: list[Key]) -> None:
-    """On PostgreSQL, lock the events of these keys (in id order) before recounting them, so
-    that no attendee row of theirs commits between the recount and the rewrite (attendee
-    writes share-lock their event in ``target_of``). FOR NO KEY UPDATE, like an UPDATE of the
-    event: it leaves alone the key-share locks that inserting an attendee row takes through its
-    foreign key. SQLite has one writer at a time."""
-    if session.get_bind().dialect.name != "postgresql" or not keys:
+def event_key(event: Event) -> Key:
+    """The (region, month) key an event counts in."""
+    return event.region_id, month_of(event.starts_at)
+
+
+def lock_events(session: Session, keys: Iterable[Key] | None) -> None:
+    """On PostgreSQL, lock every event of these keys (None: every event) in id order, in one
+    statement, before their rollups are recounted, so that no attendee row of theirs commits
+    between the recount and the rewrite (attendee writes share-lock their event in
+    ``target_of``). A change that will recount its event's key calls this before its first
+    write, so that it takes the locks in the same order as the recount at commit.
+
+    FOR NO KEY UPDATE, like an UPDATE of the event: it leaves alone the key-share locks that
+    inserting an attendee row takes through its foreign key. SQLite has one writer at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
         return
-    stmt = select(Event.id).where(_in_keys(keys)).order_by(Event.id)
+    stmt = select(Event.id).order_by(Event.id)
+    if keys is not None:
+        key_list = sorted(set(keys))
+        if not key_list:
+            return
+        stmt = stmt.where(_in_keys(key_list))
     session.execute(stmt.with_for_update(key_share=True))
 
 
 def rebuild_tree(session: Session) -> int:
     """Recompute every subtree row from the own rows (after regions moved); return the count."""
-    session.execute(delete(CoverageRollup).where(CoverageRollup.subtree.is_(True)))
+    subtree_rows = CoverageRollup.subtree.is_(True)
+    _lock_rows(session, subtree_rows)
+    session.execute(delete(CoverageRollup).where(subtree_rows))
     rows = subtree_totals(stored(session), _region_paths(session))
     _write(session, rows, subtree=True)
     return len(rows)
@@ -373,10 +430,12 @@ def rebuild_tree(session: Session) -> int:
 
 def rebuild_all(session: Session) -> int:
     """Throw the rollups away and recount everything; return the number of own rows written."""
+    lock_events(session, None)
+    _lock_rows(session, true())
     session.execute(delete(CoverageRollup))
     rows = recount(session)
-    _write(session, rows, subtree=False)
-    _write(session, subtree_totals(rows, _region_paths(session)), subtree=True)
+    subtree = subtree_totals(rows, _region_paths(session))
+    _insert(session, _row_dicts(rows, subtree=False) + _row_dicts(subtree, subtree=True))
     return len(rows)
 
 
@@ -415,7 +474,7 @@ def target_of(session: Session, event_id: int) -> Target | None:
     Call it after the attendee row is written, in the same transaction, and bump this target
     rather than one read earlier: on SQLite the write already holds the database's write lock;
     on PostgreSQL the event row is share-locked, so a change to the event (which recounts its
-    rollups under a row lock, see ``_lock_events``) either waits for this transaction or has
+    rollups under a row lock, see ``lock_events``) either waits for this transaction or has
     committed before this read.
     """
     shared = session.get_bind().dialect.name == "postgresql"
@@ -475,9 +534,9 @@ def bump(
             {**zero, "region_id": ancestor, "subtree": True, **key, **deltas}
             for ancestor in ancestors
         ]
-    # One prepared statement for the own row and every enclosing region's row (executemany).
-    stmt = _upsert_statement(session.get_bind().dialect.name, tuple(sorted(deltas)))
-    session.execute(stmt, rows)
+    # One prepared statement for the own row and every enclosing region's row (executemany),
+    # in primary key order like every other write of these rows.
+    _add(session, rows, tuple(sorted(deltas)))
 
 
 # Marking structural changes ----------------------------------------------------------------------
@@ -533,7 +592,8 @@ def _refresh_marked(session: Session) -> None:
     rebuild = session.info.pop(_PENDING_TREE, False)
     keys = _resolve(session)
     if keys:
-        refresh(session, keys)
+        # A tree rebuild rewrites every subtree row (locking them in order) right after.
+        refresh(session, keys, subtree=not rebuild)
     if rebuild:
         rebuild_tree(session)
 
