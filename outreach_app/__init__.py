@@ -47,8 +47,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from outreach_app.core.errors import register_error_handlers
     from outreach_app.core.security import register_security
     from outreach_app.core.templating import register_templating
+    from outreach_app.core.transactions import register_transaction_retry
 
     register_error_handlers(app)
+    register_transaction_retry(app)
     register_security(app)
     register_templating(app)
     register_cli(app)
