@@ -51,8 +51,14 @@ def expected() -> dict:
         rows[key(event)]["events_completed"] += event.status is EventStatus.COMPLETED
         for group in event.target_groups:
             rows[key(event, "group", group.id)]["events"] += 1
+            rows[key(event, "group", group.id)]["events_completed"] += (
+                event.status is EventStatus.COMPLETED
+            )
         for topic in event.topics:
             rows[key(event, "topic", topic.id)]["events"] += 1
+            rows[key(event, "topic", topic.id)]["events_completed"] += (
+                event.status is EventStatus.COMPLETED
+            )
     for row in db.session.scalars(select(EventAttendance)):
         if row.event_id in live:
             rows[key(live[row.event_id])]["reached"] += row.headcount

@@ -170,16 +170,16 @@ def recount(session: Session, keys: Iterable[Key] | None = None) -> dict[RowKey,
         ("copies",),
     )
 
-    # By target group: events aimed at it, people of it counted by staff, its check-ins, and the
-    # quiz results of copies that checked in with it.
+    # By target group: events aimed at it (and of those the completed ones), people of it
+    # counted by staff, its check-ins, and the quiz results of copies that checked in with it.
     group = event_target_group.c.target_group_id
     add(
         DIM_GROUP,
-        select(*base, group, func.count(Event.id))
+        select(*base, group, func.count(Event.id), completed)
         .join(event_target_group, event_target_group.c.event_id == Event.id)
         .where(where)
         .group_by(*base, group),
-        ("events",),
+        ("events", "events_completed"),
         with_dim=True,
     )
     add(
@@ -215,15 +215,15 @@ def recount(session: Session, keys: Iterable[Key] | None = None) -> dict[RowKey,
         with_dim=True,
     )
 
-    # By topic: events on it and the quiz results on it.
+    # By topic: events on it (and of those the completed ones) and the quiz results on it.
     topic = event_topic.c.topic_id
     add(
         DIM_TOPIC,
-        select(*base, topic, func.count(Event.id))
+        select(*base, topic, func.count(Event.id), completed)
         .join(event_topic, event_topic.c.event_id == Event.id)
         .where(where)
         .group_by(*base, topic),
-        ("events",),
+        ("events", "events_completed"),
         with_dim=True,
     )
     add(
