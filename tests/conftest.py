@@ -1,8 +1,9 @@
 """Fixtures: a migrated database (SQLite, or PostgreSQL from TEST_DATABASE_URL), the app, a
 client, a CLI runner, and a small world of two districts with a head and staff in each.
 
-Each test gets a new app on the same migrated database; rows are removed after each test,
-reference data (target groups, topics) stays.
+Every test gets the one application of the run on the same migrated database, put back as new
+after it: rows are removed (reference data, such as target groups and topics, stays), the
+configuration is restored, caches are dropped and rate-limit counters reset.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from outreach_app import create_app
-from outreach_app.extensions import db
+from outreach_app.extensions import db, limiter
 from outreach_app.handouts.seed import insert_shipped_handouts
 from tests.factories import World, build_world
 
@@ -97,15 +98,29 @@ def clean_database() -> None:
         insert_shipped_handouts(conn)
 
 
+@pytest.fixture(scope="session")
+def shared_app(database_url: str) -> Flask:
+    """One application for the whole run: building an app, its URL map, its templates and its
+    compiled SQL anew for each test cost more than most tests do."""
+    return create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+
+
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    """A fresh application on the migrated test database."""
-    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
-    yield application
-    with application.app_context():
+def app(shared_app: Flask) -> Iterator[Flask]:
+    """The application on the migrated test database, as new: after the test its rows are
+    removed, its configuration is put back, the caches it filled are dropped and its rate-limit
+    counters are reset."""
+    config = dict(shared_app.config)
+    extensions = set(shared_app.extensions)
+    yield shared_app
+    with shared_app.app_context():
         db.session.remove()
         clean_database()
-        db.engine.dispose()
+        limiter.reset()
+    shared_app.config.clear()
+    shared_app.config.update(config)
+    for name in set(shared_app.extensions) - extensions:
+        del shared_app.extensions[name]
 
 
 @pytest.fixture
