@@ -1,4 +1,5 @@
-"""Requests at the same time: a request that lost a deadlock is run again."""
+"""Requests at the same time: concurrent post-event reports, a request that lost a deadlock
+run again, and photo uploads that decode before they lock the event."""
 
 from __future__ import annotations
 
@@ -6,16 +7,25 @@ import io
 import logging
 import sqlite3
 import threading
+from datetime import datetime, timedelta
 
 import psycopg
+import pytest
 from flask import flash, g, request, session
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from outreach_app.core.transactions import lost_conflict
+from outreach_app.coverage import rollups
+from outreach_app.event_reports import services as report_services
+from outreach_app.events.models import Event, EventKind, EventPhoto, EventStatus
 from outreach_app.extensions import db
-from outreach_app.regions.models import Region
+from outreach_app.regions.models import Branch, Region
+from tests.conftest import AuthActions
+from tests.factories import make_event, make_region
 from tests.locking import HANG_GUARD_SECONDS, backend_pid, postgres_only, wait_until_blocked
+from tests.test_coverage_rollups import assert_consistent
+from tests.test_event_reports import confirm, jpeg, report_form, stored_files, upload
 
 NO_ROW_LOCKS = (
     "SQLite has no row locks and no deadlocks or serialization failures: a second writer "
@@ -143,3 +153,166 @@ def test_a_request_that_keeps_losing_gets_the_error_page(app, english, world, ca
     assert "DeadlockDetected" not in html and "40P01" not in html
     retries = [r for r in caplog.records if "lost a conflict" in r.getMessage()]
     assert [r.getMessage().split("attempt ")[1][:6] for r in retries] == ["1 of 3", "2 of 3"]
+
+
+# --- post-event reports of sibling events ----------------------------------------------------
+
+
+@pytest.fixture
+def sibling_events(app, world) -> list[int]:
+    """Twenty confirmed events of branch A in one month and kind, two in each of ten sibling
+    communities (the world's community A and nine more under its street)."""
+    with app.app_context():
+        community = db.session.get(Region, world.community_a_id)
+        branch = db.session.get(Branch, world.branch_a_id)
+        regions = [community] + [
+            make_region(f"社区{i}", community.parent, code=f"37020200101{i}") for i in range(9)
+        ]
+        start = datetime(2026, 10, 1, 9, 0)
+        events = [
+            make_event(
+                f"讲座{i}",
+                branch,
+                regions[i % 10],
+                starts_at=start + timedelta(days=i),
+                kind=EventKind.COMMUNITY,
+                status=EventStatus.CONFIRMED,
+                groups=("seniors", "youth"),
+                topics=("fraud_telecom", "fraud_pension"),
+            )
+            for i in range(20)
+        ]
+        db.session.commit()
+        rollups.rebuild_all(db.session)
+        db.session.commit()
+        return [event.id for event in events]
+
+
+@postgres_only(
+    "SQLite has no row locks to order: its writers queue for one database lock, and on a busy "
+    "machine the last of twenty would test SQLite's 5-second busy timeout, not this"
+)
+def test_20_concurrent_reports_of_sibling_events_all_succeed(app, world, sibling_events):
+    clients = []
+    for _ in sibling_events:
+        client = app.test_client()
+        assert AuthActions(client).login("admin").status_code == 302
+        clients.append(client)
+    forms = [
+        report_form(app, seniors=10 + i, youth=i + 1, handouts_distributed=str(5 * i))
+        for i in range(len(sibling_events))
+    ]
+    start = threading.Barrier(len(sibling_events), timeout=HANG_GUARD_SECONDS)
+    statuses: dict[int, int] = {}
+    errors: list[BaseException] = []
+
+    def save(client, event_id: int, form: dict) -> None:
+        try:
+            start.wait()
+            statuses[event_id] = client.post(f"/events/{event_id}/report", data=form).status_code
+        except BaseException as error:  # reported below, in the test's own thread
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=save, args=args)
+        for args in zip(clients, sibling_events, forms, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(HANG_GUARD_SECONDS)
+    assert errors == []
+    assert statuses == dict.fromkeys(sibling_events, 302)
+    with app.app_context():
+        completed = db.session.scalar(
+            select(func.count(Event.id)).where(
+                Event.id.in_(sibling_events), Event.status == EventStatus.COMPLETED
+            )
+        )
+        assert completed == 20
+        assert_consistent()
+
+
+# --- photo uploads ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def photo_uploads(app, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    return tmp_path / "uploads" / "event-photos"
+
+
+def _add_photo_rows(connection, event_id: int, count: int, first: int = 0) -> None:
+    """Photo rows without files (numbered from ``first``): enough for the per-event limit."""
+    rows = [
+        {
+            "event_id": event_id,
+            "file_name": f"{first + i:032d}.jpg",
+            "width": 640,
+            "height": 480,
+            "byte_size": 1000,
+            "caption": "",
+        }
+        for i in range(count)
+    ]
+    connection.execute(EventPhoto.__table__.insert(), rows)
+
+
+@postgres_only(
+    "SQLite has no row locks: the upload holds no lock on the event while it decodes, "
+    "before or after the change"
+)
+def test_a_photo_is_decoded_before_the_event_is_locked(
+    app, client, auth, world, photo_uploads, monkeypatch
+):
+    confirm(app, world.event_a_id)
+    auth.login("staff_a")
+    found: list[str] = []
+    decode = report_services.process_photo
+
+    def decode_while_another_transaction_locks_the_event(data: bytes):
+        with db.engine.connect() as other:
+            stmt = select(Event.id).where(Event.id == world.event_a_id)
+            try:
+                other.execute(stmt.with_for_update(key_share=True, nowait=True))
+                found.append("free")
+            except OperationalError as error:
+                found.append(error.orig.sqlstate)
+        return decode(data)
+
+    monkeypatch.setattr(
+        report_services, "process_photo", decode_while_another_transaction_locks_the_event
+    )
+    response = upload(client, world.event_a_id, jpeg((2400, 1800)))
+    assert response.status_code == 302
+    assert found == ["free"]  # not 55P03, lock not available
+
+
+def test_the_photo_limit_is_checked_again_once_the_event_is_locked(
+    app, english, auth, world, photo_uploads, monkeypatch
+):
+    """While one upload is decoded another takes the 20th place; the first is then refused,
+    and its files are removed."""
+    confirm(app, world.event_a_id)
+    with app.app_context():
+        _add_photo_rows(db.session, world.event_a_id, 19)
+        db.session.commit()
+    auth.login("staff_a")
+    decode = report_services.process_photo
+
+    def decode_while_another_upload_commits(data: bytes):
+        with db.engine.connect() as other:
+            if other.dialect.name == "postgresql":  # a lock held here would make it wait
+                other.execute(text("SET LOCAL lock_timeout = '10s'"))
+            _add_photo_rows(other, world.event_a_id, 1, first=19)
+            other.commit()
+        return decode(data)
+
+    monkeypatch.setattr(report_services, "process_photo", decode_while_another_upload_commits)
+    response = upload(english, world.event_a_id, jpeg())
+    assert response.status_code == 200
+    assert "An event can have at most 20 photos." in response.get_data(as_text=True)
+    with app.app_context():
+        stmt = select(func.count(EventPhoto.id)).where(EventPhoto.event_id == world.event_a_id)
+        assert db.session.scalar(stmt) == 20
+    assert stored_files(photo_uploads) == []

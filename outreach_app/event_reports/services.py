@@ -15,6 +15,7 @@ from outreach_app.audit.services import record
 from outreach_app.auth.models import User
 from outreach_app.auth.scope import MAX_ID
 from outreach_app.core.validation import FieldError
+from outreach_app.coverage.rollups import event_key, lock_events
 from outreach_app.event_reports.photos import (
     PhotoError,
     process_photo,
@@ -98,8 +99,23 @@ def current_attendance(event: Event) -> dict[int, int]:
 
 
 def _lock(event: Event) -> None:
-    """Reload ``event`` and lock its row (PostgreSQL) so that two saves cannot interleave."""
-    db.session.refresh(event, with_for_update=True)
+    """Reload ``event`` and lock its row (PostgreSQL) so that two saves cannot interleave.
+
+    FOR NO KEY UPDATE, as an UPDATE of the event takes: a stronger lock would wait for the
+    key-share locks of attendee rows being inserted, whose transactions then wait for this one.
+    """
+    db.session.refresh(event, with_for_update={"key_share": True})
+
+
+def _lock_for_recount(event: Event) -> None:
+    """Lock every event of ``event``'s region and month in id order (PostgreSQL), as the
+    recount of its rollups at commit will, then reload ``event``.
+
+    Locking ``event`` alone first and its neighbours at commit would deadlock with the report
+    of a neighbour saved at the same time (each holding its own event, waiting for the other).
+    """
+    lock_events(db.session, [event_key(event)])
+    _lock(event)
 
 
 def _check_report(details: ReportDetails, group_ids: set[int]) -> dict[int, int]:
@@ -132,7 +148,7 @@ def save_report(event: Event, actor: User, details: ReportDetails) -> bool:
     Raises ReportError when the event is not confirmed or completed, when ``actor`` may not
     change it, or when the details break a rule; nothing is changed then.
     """
-    _lock(event)
+    _lock_for_recount(event)
     state = report_state(event, actor)
     if state is ReportState.NOT_CONFIRMED:
         raise ReportError("", _("Confirm the event before you fill in its report."))
@@ -194,25 +210,33 @@ def event_photo(event: Event, photo_id: int) -> EventPhoto | None:
     return db.session.execute(stmt).scalar_one_or_none()
 
 
-def add_photo(
-    event: Event, actor: User, folder: Path, stream: BinaryIO, caption: str = ""
-) -> EventPhoto:
-    """Re-encode the uploaded image in ``stream``, store it in ``folder`` and add it to ``event``.
-
-    Raises PhotoError with a message for the user. The files are written before the row is
-    flushed; if the flush fails they are removed. The caller commits, and removes the files
-    (``remove_photo_files``) if the commit fails.
-    """
-    _lock(event)
+def _check_photo(event: Event, actor: User, caption: str) -> None:
+    """PhotoError unless ``actor`` may add a photo with ``caption`` to ``event`` now."""
     if not may_add_photos(event, actor):
         raise PhotoError(_("Photos can be added to confirmed or completed events only."))
     if len(caption) > CAPTION_MAX_LENGTH:
         raise PhotoError(_("Keep the caption to 200 characters or fewer."))
     if photo_count(event) >= MAX_PHOTOS_PER_EVENT:
         raise PhotoError(_("An event can have at most 20 photos. Remove one to add another."))
+
+
+def add_photo(
+    event: Event, actor: User, folder: Path, stream: BinaryIO, caption: str = ""
+) -> EventPhoto:
+    """Re-encode the uploaded image in ``stream``, store it in ``folder`` and add it to ``event``.
+
+    Raises PhotoError with a message for the user. The image is decoded, re-encoded and its
+    files written before the event is locked (decoding takes a while, and the lock would hold
+    up every other change to the event meanwhile); the rules are checked again under the lock,
+    and the files are removed if they or the flush fail. The caller commits, and removes the
+    files (``remove_photo_files``) if the commit fails.
+    """
+    _check_photo(event, actor, caption)  # before decoding: a refused upload costs nothing
     processed = process_photo(read_upload(stream))
     file_name = write_photo_files(folder, processed)
     try:
+        _lock(event)
+        _check_photo(event, actor, caption)
         photo = EventPhoto(
             event_id=event.id,
             file_name=file_name,
