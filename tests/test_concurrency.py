@@ -15,6 +15,7 @@ from flask import flash, g, request, session
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from outreach_app import create_app
 from outreach_app.core.transactions import lost_conflict
 from outreach_app.coverage import rollups
 from outreach_app.event_reports import services as report_services
@@ -59,9 +60,11 @@ def _lock_region(region_id: int, connection=None) -> None:
     (connection or db.session).execute(stmt)
 
 
-def deadlocking_route(app, world, losing_attempts: int) -> tuple[list[dict], threading.Thread]:
-    """``POST /test/two-locks``: its first ``losing_attempts`` attempts each lose a real
-    deadlock against a transaction in another thread; the others commit.
+def deadlocking_app(database_url: str, world, losing_attempts: int):
+    """An app of its own (the shared one takes no new routes once it has served a request)
+    with ``POST /test/two-locks``, whose first ``losing_attempts`` attempts each lose a real
+    deadlock against a transaction in another thread; the others commit. Returns the app,
+    what each attempt found, and the other thread (not started).
 
     Each attempt changes the session, flashes a message, sets ``g`` and reads the uploaded
     ``note``, and records what it found of those first. An attempt to lose locks region A and
@@ -107,8 +110,9 @@ def deadlocking_route(app, world, losing_attempts: int) -> tuple[list[dict], thr
                     connection.commit()
         rival_waits.set()
 
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
     app.add_url_rule("/test/two-locks", "test_two_locks", view, methods=["POST"])
-    return seen, threading.Thread(target=rival)
+    return app, seen, threading.Thread(target=rival)
 
 
 def post_note(client):
@@ -117,8 +121,9 @@ def post_note(client):
 
 
 @postgres_only(NO_ROW_LOCKS)
-def test_a_request_that_lost_a_deadlock_runs_again_as_it_came(app, client, world, caplog):
-    seen, rival = deadlocking_route(app, world, losing_attempts=1)
+def test_a_request_that_lost_a_deadlock_runs_again_as_it_came(database_url, world, caplog):
+    app, seen, rival = deadlocking_app(database_url, world, losing_attempts=1)
+    client = app.test_client()
     rival.start()
     with caplog.at_level(logging.WARNING, logger=app.logger.name):
         response = post_note(client)
@@ -138,9 +143,11 @@ def test_a_request_that_lost_a_deadlock_runs_again_as_it_came(app, client, world
 
 
 @postgres_only(NO_ROW_LOCKS)
-def test_a_request_that_keeps_losing_gets_the_error_page(app, english, world, caplog):
+def test_a_request_that_keeps_losing_gets_the_error_page(database_url, world, caplog):
+    app, seen, rival = deadlocking_app(database_url, world, losing_attempts=3)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # the page a user would see
-    seen, rival = deadlocking_route(app, world, losing_attempts=3)
+    english = app.test_client()
+    english.set_cookie("outreach_lang", "en")
     rival.start()
     with caplog.at_level(logging.WARNING, logger=app.logger.name):
         response = post_note(english)
