@@ -4,19 +4,25 @@ limits, time-outs, CSRF and cookie flags. Real requests, real database, no mocks
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_login.utils import decode_cookie, encode_cookie
 from sqlalchemy import select
 
 from outreach_app import create_app
 from outreach_app.audit.models import AuditLog
 from outreach_app.auth.models import User
+from outreach_app.auth.scope import scope_of, scoped_select
+from outreach_app.events.models import Event
 from outreach_app.extensions import db
+from outreach_app.partners.models import Partner
 from outreach_app.regions.models import Branch
 from outreach_app.users.services import create_user, set_active
 from tests.conftest import PASSWORD, csrf_token_from
@@ -356,6 +362,95 @@ def test_remember_cookie_logs_in_and_dies_at_logout(app, client, world):
     assert not is_logged_in(client)
 
 
+def with_issue_time(app: Flask, cookie: str, issued_at: int) -> str:
+    """The remember-me cookie ``cookie`` re-signed with another issue time, as if the login
+    had happened then."""
+    with app.test_request_context():
+        user_id, version, _issued, nonce = decode_cookie(cookie).split(":")
+        return encode_cookie(f"{user_id}:{version}:{issued_at}:{nonce}")
+
+
+def test_remember_cookie_is_new_at_every_login(app, world):
+    first, second = app.test_client(), app.test_client()
+    login(first, "staff_a", remember="y")
+    login(second, "staff_a", remember="y")
+    one, two = cookie_value(first, REMEMBER_COOKIE), cookie_value(second, REMEMBER_COOKIE)
+    assert one and two and one != two
+    # Both work on their own until their age runs out or the session version moves.
+    assert is_logged_in(replay(app, REMEMBER_COOKIE, one))
+    assert is_logged_in(replay(app, REMEMBER_COOKIE, two))
+    second.post("/logout")
+    assert not is_logged_in(replay(app, REMEMBER_COOKIE, one))
+    assert not is_logged_in(replay(app, REMEMBER_COOKIE, two))
+
+
+def test_remember_cookie_has_a_server_side_age(app, world):
+    client = app.test_client()
+    login(client, "staff_a", remember="y")
+    cookie = cookie_value(client, REMEMBER_COOKIE)
+    week = 7 * 24 * 3600
+    now = int(time.time())
+    assert is_logged_in(replay(app, REMEMBER_COOKIE, with_issue_time(app, cookie, now - week + 60)))
+    assert not is_logged_in(
+        replay(app, REMEMBER_COOKIE, with_issue_time(app, cookie, now - week - 60))
+    )
+    # An issue time in the future is as false as a forged one.
+    assert not is_logged_in(replay(app, REMEMBER_COOKIE, with_issue_time(app, cookie, now + 3600)))
+    # The age follows the configuration.
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(hours=1)
+    assert not is_logged_in(replay(app, REMEMBER_COOKIE, with_issue_time(app, cookie, now - 7200)))
+
+
+def test_cookie_without_issue_time_is_refused(app, world):
+    with app.app_context():
+        version = db.session.get(User, world.staff_a_id).session_version
+    with app.test_request_context():
+        # The form cookies had before they carried an issue time: id and session version.
+        old_style = encode_cookie(f"{world.staff_a_id}:{version}")
+    assert not is_logged_in(replay(app, REMEMBER_COOKIE, old_style))
+
+
+def test_session_identity_has_the_same_age_limit(app, client, world):
+    login(client, "staff_a")
+    with client.session_transaction() as session:
+        user_id, version, _issued, nonce = session["_user_id"].split(":")
+        session["_user_id"] = f"{user_id}:{version}:{int(time.time()) - 8 * 24 * 3600}:{nonce}"
+    assert not is_logged_in(client)
+
+
+def test_remembered_login_outlives_the_idle_timeout(app, client, world):
+    login(client, "staff_a", remember="y")
+    cookie = cookie_value(client, REMEMBER_COOKIE)
+    with client.session_transaction() as session:
+        session["_seen_at"] -= 3600
+        identity = session["_user_id"]
+    assert is_logged_in(client)  # back through the young remember-me cookie
+    with client.session_transaction() as session:
+        assert session["_user_id"] == identity  # the same login, with its own issue time
+        assert session["_seen_at"] >= int(time.time()) - 60
+    assert cookie_value(client, REMEMBER_COOKIE) == cookie
+    # Past the absolute limit of one session, too.
+    with client.session_transaction() as session:
+        session["_login_at"] -= 13 * 3600
+    assert is_logged_in(client)
+
+
+def test_remembered_login_with_an_old_cookie_idles_out(app, client, english, world):
+    login(client, "staff_a", remember="y")
+    cookie = cookie_value(client, REMEMBER_COOKIE)
+    client.set_cookie(
+        REMEMBER_COOKIE, with_issue_time(app, cookie, int(time.time()) - 8 * 24 * 3600)
+    )
+    with client.session_transaction() as session:
+        session["_seen_at"] -= 3600
+    response = client.get("/partners/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your session has expired. Please log in again." in html
+    assert not is_logged_in(client)
+
+
 def test_idle_session_times_out(client, english, world):
     login(client, "staff_a")
     assert is_logged_in(client)
@@ -394,6 +489,79 @@ def test_logout_is_post_only(client, world):
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
     assert is_logged_in(client)
+
+
+# --- deactivated branches ---------------------------------------------------------------------
+
+BRANCH_CLOSED = (
+    "Your branch 市南支行 has been deactivated, so you cannot log in until it is reactivated. "
+    "Please ask an administrator."
+)
+
+
+def set_branch_active(app: Flask, branch_id: int, is_active: bool) -> None:
+    """Open or close a branch, as the branch administration page does."""
+    with app.app_context():
+        db.session.get(Branch, branch_id).is_active = is_active
+        db.session.commit()
+
+
+def test_closing_a_branch_logs_its_staff_out_and_says_why(app, client, english, world):
+    login(client, "staff_a", remember="y")
+    old_session = cookie_value(client, SESSION_COOKIE)
+    old_remember = cookie_value(client, REMEMBER_COOKIE)
+    set_branch_active(app, world.branch_a_id, False)
+    response = client.get("/partners/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    assert BRANCH_CLOSED in flash_text(client.get(response.headers["Location"]).get_data(True))
+    assert cookie_value(client, REMEMBER_COOKIE) is None
+    assert not is_logged_in(client)
+    assert not is_logged_in(replay(app, SESSION_COOKIE, old_session))
+    assert not is_logged_in(replay(app, REMEMBER_COOKIE, old_remember))
+
+
+def test_closed_branchs_staff_cannot_log_in_and_are_told_why(app, client, english, world):
+    set_branch_active(app, world.branch_a_id, False)
+    response = login(client, "staff_a")
+    assert response.status_code == 200
+    assert BRANCH_CLOSED in flash_text(response.get_data(as_text=True))
+    assert not is_logged_in(client)
+    # Without the right password nothing is revealed about the account.
+    wrong = login(client, "staff_a", "wrong password entirely").get_data(as_text=True)
+    assert GENERIC_FAILURE in wrong and "deactivated" not in flash_text(wrong)
+    with app.app_context():
+        refusal = db.session.execute(
+            select(AuditLog).where(AuditLog.action == "login_refused")
+        ).scalar_one()
+        assert refusal.object_id == world.staff_a_id
+        assert json.loads(refusal.detail) == {"reason": "branch_deactivated"}
+    # Other branches' staff, the branch's regional head and administrators are unaffected.
+    for username in ("staff_b", "head_a", "admin"):
+        other = app.test_client()
+        assert login(other, username).status_code == 302
+        assert is_logged_in(other)
+
+
+def test_reopening_the_branch_restores_access(app, client, world):
+    set_branch_active(app, world.branch_a_id, False)
+    assert login(client, "staff_a").status_code == 200
+    set_branch_active(app, world.branch_a_id, True)
+    assert login(client, "staff_a").status_code == 302
+    assert is_logged_in(client)
+    assert client.get(f"/events/{world.event_a_id}").status_code == 200
+
+
+def test_closed_branchs_staff_see_nothing(app, world):
+    set_branch_active(app, world.branch_a_id, False)
+    with app.app_context():
+        staff = db.session.get(User, world.staff_a_id)
+        assert not scope_of(staff).is_everything
+        for model in (Event, Partner, Branch, User):
+            assert db.session.execute(scoped_select(model, staff)).scalars().all() == []
+        head = db.session.get(User, world.head_a_id)
+        events = db.session.execute(scoped_select(Event, head)).scalars().all()
+        assert [event.id for event in events] == [world.event_a_id]
 
 
 # --- next= ------------------------------------------------------------------------------------

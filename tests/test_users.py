@@ -15,6 +15,7 @@ from outreach_app.audit.services import record
 from outreach_app.auth.models import Role, User
 from outreach_app.auth.passwords import verify_password
 from outreach_app.extensions import db
+from outreach_app.regions.models import Branch
 from tests.conftest import PASSWORD
 from tests.factories import World, make_user
 
@@ -640,6 +641,22 @@ def test_edit_page_shows_history_latest_first(app, admin_client, world):
     history = html.split('data-testid="history"', 1)[1].split("</ol>", 1)[0]
     assert history.index("Deactivated") < history.index("Details changed")
     assert "by 系统管理员" in history
+
+
+def test_history_names_ended_sessions_and_refused_logins(app, admin_client, world):
+    user = get_user(app, "staff_a")
+    admin_client.post(
+        f"/admin/users/{world.staff_a_id}/edit", data=edit_form(user, branch=str(world.branch_b_id))
+    )
+    with app.app_context():
+        db.session.get(Branch, world.branch_b_id).is_active = False
+        db.session.commit()
+    assert login(app.test_client(), "staff_a").status_code == 200
+    html = admin_client.get(f"/admin/users/{world.staff_a_id}/edit").get_data(as_text=True)
+    history = html.split('data-testid="history"', 1)[1].split("</ol>", 1)[0]
+    assert "Login refused: branch deactivated" in history
+    assert "Logged out everywhere" in history
+    assert history.index("Details changed") < history.index("Logged out everywhere")
 
 
 def test_history_is_limited_to_twenty_entries(app, admin_client, world):

@@ -77,8 +77,18 @@ class User(UserMixin, db.Model):
     branch: Mapped[Branch | None] = relationship()
 
     def get_id(self) -> str:
-        """The session identity: id and session version, so bumping the version ends sessions."""
+        """Id and session version; ``auth.sessions`` adds a login's issue time and nonce."""
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def has_closed_branch(self) -> bool:
+        """True for staff whose branch is deactivated: they are locked out until it reopens."""
+        return self.role is Role.STAFF and self.branch is not None and not self.branch.is_active
+
+    @property
+    def can_log_in(self) -> bool:
+        """Active and not staff of a closed branch: what every session and token requires."""
+        return self.is_active and not self.has_closed_branch
 
     @classmethod
     def scope_filter(cls, scope: Scope) -> ColumnElement[bool]:

@@ -6,7 +6,12 @@ from flask_login import current_user, login_required
 
 from outreach_app.auth.forms import ChangePasswordForm, LoginForm
 from outreach_app.auth.passwords import password_problems, verify_password
-from outreach_app.auth.services import authenticate, normalize_username, set_password
+from outreach_app.auth.services import (
+    LoginRefused,
+    authenticate,
+    normalize_username,
+    set_password,
+)
 from outreach_app.auth.sessions import end_session, start_session
 from outreach_app.core.urls import safe_next
 from outreach_app.extensions import client_address, db, limiter
@@ -32,14 +37,20 @@ def _login_username_key() -> str:
     override_defaults=False,
 )
 def login():
-    """The login form; one generic message for every failure."""
+    """The login form; one generic message for every failure, except that staff of a closed
+    branch who give the right password are told why they cannot log in."""
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        try:
+            user = authenticate(form.username.data, form.password.data)
+        except LoginRefused as refusal:
+            db.session.commit()  # keep the audit entry of the refusal
+            flash(str(refusal), "danger")
+            return render_template("auth/login.html", form=form)
         if user is not None:
             start_session(user, remember=form.remember.data)
             db.session.commit()
@@ -74,12 +85,20 @@ def change_password():
                 form.new_password.errors.extend(problems)
             else:
                 user = current_user._get_current_object()
-                set_password(user, form.new_password.data)
+                ended_tokens = set_password(user, form.new_password.data)
                 db.session.commit()
                 start_session(user, remember=False)
                 flash(
                     _("Your password has been changed. Other devices have been logged out."),
                     "success",
                 )
+                if ended_tokens:
+                    flash(
+                        _(
+                            "For safety, your personal tokens (calendar feed address, reporting "
+                            "token) no longer work. Create new ones if you need them."
+                        ),
+                        "info",
+                    )
                 return redirect(url_for("core.home"))
     return render_template("auth/change_password.html", form=form)

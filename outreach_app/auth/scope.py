@@ -54,12 +54,12 @@ MAX_ID = 2**31 - 1
 
 
 def scope_of(user: User) -> Scope:
-    """The scope of ``user``; an inactive or unscoped user sees nothing."""
+    """The scope of ``user``; an unscoped user, or staff of a deactivated branch, sees nothing."""
     if user.role is Role.ADMIN:
         return Scope(Role.ADMIN)
     if user.role is Role.HEAD and user.region is not None:
         return Scope(Role.HEAD, region_path=user.region.path)
-    if user.role is Role.STAFF and user.branch is not None:
+    if user.role is Role.STAFF and user.branch is not None and user.branch.is_active:
         return Scope(Role.STAFF, region_path=user.branch.region.path, branch_id=user.branch_id)
     return Scope(Role.STAFF, region_path="/nothing/", branch_id=-1)
 

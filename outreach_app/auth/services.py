@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
 from outreach_app.auth.passwords import hash_password, needs_rehash, verify_password
-from outreach_app.auth.sessions import revoke_sessions
+from outreach_app.auth.sessions import closed_branch_message, revoke_sessions
 from outreach_app.core.types import utcnow
 from outreach_app.extensions import db
 
@@ -26,13 +26,23 @@ def find_user(username: str) -> User | None:
     return db.session.execute(stmt).scalar_one_or_none()
 
 
+class LoginRefused(Exception):
+    """The credentials are right but the account cannot be used now; the message says why."""
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; the work is the same either way."""
+    """The active user with these credentials, or None; the work is the same either way.
+
+    Staff of a deactivated branch who give the right password get LoginRefused, which says so.
+    """
     user = find_user(username)
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         record("login_failed", actor=None, username=normalize_username(username)[:64])
         return None
+    if user.has_closed_branch:
+        record("login_refused", user, actor=user, reason="branch_deactivated")
+        raise LoginRefused(closed_branch_message(user))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -40,10 +50,12 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def set_password(user: User, new_password: str, actor: User | None = None) -> None:
-    """Store a new password for ``user`` and end all of that user's sessions."""
+def set_password(user: User, new_password: str, actor: User | None = None) -> list[str]:
+    """Store a new password for ``user`` and end all of that user's sessions and tokens;
+    returns the kinds of personal token that ended."""
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
-    revoke_sessions(user)
+    ended = revoke_sessions(user, "password_changed", actor=actor or user)
     record("password_changed", user, actor=actor or user)
     db.session.flush()
+    return ended

@@ -3,7 +3,8 @@ reporting API's bearer token.
 
 A token carries ``[user id, version]`` signed with the app's secret key and a salt of its own
 kind, so one kind never passes for another. The version lives in a column of the user: raising
-it replaces the token, setting it to 0 revokes it; nothing else is stored.
+it replaces the token, setting it to 0 revokes it; nothing else is stored. Every kind is listed
+in ``PERSONAL_TOKENS``, which ``auth.sessions.revoke_sessions`` ends together with the sessions.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class UserTokenKind:
         ):
             return None
         user = db.session.get(User, payload[0])
-        if user is None or not user.is_active or self.version(user) != payload[1]:
+        if user is None or not user.can_log_in or self.version(user) != payload[1]:
             return None
         return user
 
@@ -87,9 +88,29 @@ class UserTokenKind:
     def revoke(self, user: User) -> bool:
         """Stop ``user``'s token; False if they had none."""
         previous = self.version(user)
-        if previous <= 0:
+        if not self.clear(user):
             return False
-        setattr(user, self.version_attribute, 0)
         record(f"{self.audit_name}_revoked", user, actor=user, previous_version=previous)
         db.session.flush()
         return True
+
+    def clear(self, user: User) -> bool:
+        """Set the version to 0 without an audit entry of its own; False if it was 0."""
+        if self.version(user) <= 0:
+            return False
+        setattr(user, self.version_attribute, 0)
+        return True
+
+
+CALENDAR_FEED = UserTokenKind(
+    salt="calendar-feed",
+    version_attribute="calendar_feed_version",
+    audit_name="calendar_feed",
+)
+REPORTING_API = UserTokenKind(
+    salt="coverage-reporting-api",
+    version_attribute="api_token_version",
+    audit_name="api_token",
+)
+# Every kind of personal token; they all end when the user's sessions are revoked.
+PERSONAL_TOKENS = (CALENDAR_FEED, REPORTING_API)

@@ -2,19 +2,16 @@
 
 The token carries ``[user id, api_token_version]`` signed with the app's secret key and its own
 salt (so a calendar-feed token can never pass for it). Raising the version replaces the token,
-setting it to 0 revokes it; nothing else is stored. A token reads what its user may see, no more.
+setting it to 0 revokes it; nothing else is stored. A token reads what its user may see, no more,
+and ends with the user's sessions at a password change, a deactivation or a new role or scope.
 """
 
 from __future__ import annotations
 
 from outreach_app.auth.models import User
-from outreach_app.auth.user_tokens import UserTokenKind
+from outreach_app.auth.user_tokens import REPORTING_API
 
-API_TOKEN = UserTokenKind(
-    salt="coverage-reporting-api",
-    version_attribute="api_token_version",
-    audit_name="api_token",
-)
+API_TOKEN = REPORTING_API
 
 
 def api_token(user: User, secret_key: str) -> str | None:

@@ -2,7 +2,8 @@
 
 The address carries ``[user id, calendar_feed_version]`` signed with the app's secret key.
 Raising the version (a new address) or setting it to 0 (feed off) makes older addresses fail
-the version check, so nothing needs to be stored besides the number.
+the version check, so nothing needs to be stored besides the number. A password change, a
+deactivation or a new role or scope turns the feed off (``auth.sessions.revoke_sessions``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from outreach_app.auth.models import User
 from outreach_app.auth.scope import scope_clause, scope_of
-from outreach_app.auth.user_tokens import UserTokenKind
+from outreach_app.auth.user_tokens import CALENDAR_FEED
 from outreach_app.core.types import utcnow
 from outreach_app.events.models import Event, EventStatus, event_staff
 from outreach_app.extensions import db
@@ -28,11 +29,7 @@ PAST_DAYS = 60
 FUTURE_DAYS = 365
 # Calendar apps ask again after this long (they may ask less often).
 REFRESH_INTERVAL = timedelta(hours=1)
-FEED = UserTokenKind(
-    salt="calendar-feed",
-    version_attribute="calendar_feed_version",
-    audit_name="calendar_feed",
-)
+FEED = CALENDAR_FEED
 
 ICS_STATUS = {
     EventStatus.PLANNED: "TENTATIVE",
@@ -50,7 +47,8 @@ def feed_token(user: User, secret_key: str) -> str | None:
 def user_for_token(token: str, secret_key: str) -> User | None:
     """The active user whose current feed ``token`` is; None for anything else.
 
-    Forged, tampered, revoked, old-version and inactive users' tokens all end in the same None.
+    Forged, tampered, revoked, old-version, inactive users' and closed branches' staff's tokens
+    all end in the same None.
     """
     return FEED.user_for(token, secret_key)
 

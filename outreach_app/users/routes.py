@@ -41,6 +41,8 @@ HISTORY_LABELS = {
     "user_activated": _l("Reactivated"),
     "password_changed": _l("Password changed"),
     "login": _l("Logged in"),
+    "sessions_revoked": _l("Logged out everywhere"),
+    "login_refused": _l("Login refused: branch deactivated"),
 }
 
 

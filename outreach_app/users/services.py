@@ -152,7 +152,7 @@ def update_user(
     branch: Branch | None,
     actor: User | None = None,
 ) -> dict[str, Any]:
-    """Change name, role and scope; a new role or scope ends that user's sessions.
+    """Change name, role and scope; a new role or scope ends that user's sessions and tokens.
 
     Returns the changes as ``{field: [old, new]}``; an empty dict means nothing changed.
     Nothing is touched before every check has passed.
@@ -186,14 +186,14 @@ def update_user(
     user.region = region
     user.branch = branch
     if changes.keys() & {"role", "region", "branch"}:
-        revoke_sessions(user)
+        revoke_sessions(user, "role_or_scope_changed", actor=actor)
     record("user_updated", user, actor=actor, **changes)
     db.session.flush()
     return changes
 
 
 def set_active(user: User, is_active: bool, actor: User | None = None) -> None:
-    """Enable or disable an account; disabling ends its sessions at once.
+    """Enable or disable an account; disabling ends its sessions and tokens at once.
 
     An administrator (``actor``) cannot disable their own account.
     """
@@ -201,7 +201,7 @@ def set_active(user: User, is_active: bool, actor: User | None = None) -> None:
         raise UserError(_("You cannot deactivate your own account."))
     user.is_active = is_active
     if not is_active:
-        revoke_sessions(user)
+        revoke_sessions(user, "deactivated", actor=actor)
     record("user_activated" if is_active else "user_deactivated", user, actor=actor)
     db.session.flush()
 
