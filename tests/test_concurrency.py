@@ -14,6 +14,7 @@ import pytest
 from flask import flash, g, request, session
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from outreach_app import create_app
 from outreach_app.core.transactions import lost_conflict
@@ -237,6 +238,67 @@ def test_20_concurrent_reports_of_sibling_events_all_succeed(app, world, sibling
             )
         )
         assert completed == 20
+        assert_consistent()
+
+
+@postgres_only(NO_ROW_LOCKS)
+def test_two_events_created_at_once_in_one_region_and_month_both_count(app, world):
+    """Neither transaction sees the other's new event, so locking events cannot order their
+    recounts; both would insert the key's own rows (a duplicate key) but for the key's lock."""
+    with app.app_context():
+        engine = db.engine
+        region = db.session.get(Region, world.community_a_id)
+        key = (region.id, 202610)
+    first, second = Session(engine), Session(engine)
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def add_event(session: Session, title: str, day: int) -> None:
+        start = datetime(2026, 10, day, 9, 0)
+        event = Event(
+            title=title,
+            kind=EventKind.COMMUNITY,
+            status=EventStatus.CONFIRMED,
+            branch_id=world.branch_a_id,
+            region_id=world.community_a_id,
+            venue="活动室",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            expected_attendance=40,
+        )
+        session.add(event)
+        session.flush()
+        rollups.refresh(session, [key])
+
+    def second_commits() -> None:
+        try:
+            add_event(second, "讲座乙", 12)
+            second.commit()
+        except BaseException as error:  # reported below, in the test's own thread
+            errors.append(error)
+        finally:
+            done.set()
+
+    with app.app_context():
+        add_event(first, "讲座甲", 11)
+        pid_second = backend_pid(second)
+        thread = threading.Thread(target=second_commits)
+        thread.start()
+        wait_until_blocked(engine, pid_second, done)
+        first.commit()
+        thread.join(HANG_GUARD_SECONDS)
+        first.close()
+        second.close()
+        assert errors == []
+        month_events = db.session.scalar(
+            select(func.sum(rollups.CoverageRollup.events)).where(
+                rollups.CoverageRollup.region_id == region.id,
+                rollups.CoverageRollup.month == 202610,
+                rollups.CoverageRollup.subtree.is_(False),
+                rollups.CoverageRollup.dim == "all",
+            )
+        )
+        assert month_events == 2
         assert_consistent()
 
 

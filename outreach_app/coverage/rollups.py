@@ -16,9 +16,11 @@ Lock order. Sibling events (same branch, kind and month, regions under one paren
 subtree rows of every region above them, so two transactions that write those rows in
 different orders can deadlock on PostgreSQL. Every transaction therefore locks in one order:
 
-1. events, by id (``lock_events``: a recount locks every event of its keys in one statement
+1. (region, month) keys, in order, as PostgreSQL advisory locks (``lock_events``, for a
+   recount: events another transaction is adding to a key are not there to lock yet);
+2. events, by id (``lock_events``: a recount locks every event of its keys in one statement
    first; an attendee write share-locks its one event in ``target_of``);
-2. rollup rows, by primary key (region, subtree, dim, month, kind, branch, dim id): ``bump``
+3. rollup rows, by primary key (region, subtree, dim, month, kind, branch, dim id): ``bump``
    sorts its rows, ``refresh`` collects every subtree delta and adds them in one sorted
    executemany, and every insert or delete of rows locks and writes them in that order.
 
@@ -51,6 +53,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -414,8 +417,16 @@ def lock_events(session: Session, keys: Iterable[Key] | None) -> None:
         key_list = sorted(set(keys))
         if not key_list:
             return
+        # A key's events that other transactions are adding cannot be seen, let alone locked:
+        # a lock on the key itself (in key order, before any event) makes two recounts of one
+        # key take turns, where both would otherwise insert the same own rows.
+        session.execute(_LOCK_KEY, [{"region_id": r, "month": m} for r, m in key_list])
         stmt = stmt.where(_in_keys(key_list))
     session.execute(stmt.with_for_update(key_share=True))
+
+
+# Held until the transaction ends; the two numbers are the key's region id and YYYYMM month.
+_LOCK_KEY = text("SELECT pg_advisory_xact_lock(:region_id, :month)")
 
 
 def rebuild_tree(session: Session) -> int:
