@@ -23,8 +23,7 @@ from flask_login.utils import decode_cookie
 
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import MAX_ID
-from outreach_app.auth.user_tokens import PERSONAL_TOKENS
+from outreach_app.auth.user_tokens import MAX_ID, PERSONAL_TOKENS
 from outreach_app.extensions import db, login_manager
 
 LOGIN_AT = "_login_at"
