@@ -302,7 +302,7 @@ def test_withdrawn_run_is_gone(english, auth, world, app):
         ("", "Say why the run is withdrawn."),
         ("   ", "Say why the run is withdrawn."),
         ("r" * 301, "300 characters"),
-        ("bad\x00reason", "invisible characters"),
+        ("bad\x01reason", "invisible characters"),
     ],
 )
 def test_withdraw_needs_a_good_reason(english, auth, world, app, reason, message):
@@ -461,3 +461,119 @@ def test_too_long_for_large_print_is_refused_not_shrunk(english, auth, world, ap
     response = _print(english, app, world.event_a_id, layout="a4")
     assert response.status_code == 302
     assert _run_count(app) == before + 1
+
+
+# Completed events -------------------------------------------------------------------------------
+
+
+def _event_audit(app, event_id: int) -> list[tuple[str, str]]:
+    """The event's own history entries as (action, detail JSON)."""
+    with app.app_context():
+        rows = db.session.scalars(
+            select(AuditLog)
+            .where(AuditLog.object_type == "event", AuditLog.object_id == event_id)
+            .order_by(AuditLog.id)
+        )
+        return [(row.action, row.detail) for row in rows]
+
+
+def _revoked(app, run_id: int) -> bool:
+    with app.app_context():
+        return db.session.get(PrintRun, run_id).revoked_at is not None
+
+
+def test_staff_cannot_print_for_or_withdraw_runs_of_a_completed_event(english, auth, world, app):
+    run_id = _make_run(app, world.event_a_id)
+    _set_event(app, world.event_a_id, status=EventStatus.COMPLETED)
+    auth.login("staff_a")
+    before, history = _run_count(app), _event_audit(app, world.event_a_id)
+
+    form = english.get(f"/events/{world.event_a_id}/print-runs/new")
+    assert form.status_code == 403
+    page = form.get_data(as_text=True)
+    assert "This event can no longer be changed" in page
+    assert "Completed events can be changed only by regional heads and administrators." in page
+    printed = _print(english, app, world.event_a_id, change_reason="补印")
+    assert printed.status_code == 403
+    assert 'data-testid="print-form"' not in printed.get_data(as_text=True)
+
+    url = f"/events/{world.event_a_id}/print-runs/{run_id}/revoke"
+    assert english.get(url).status_code == 403
+    withdrawn = english.post(url, data={"reason": "日期印错了"})
+    assert withdrawn.status_code == 403
+    assert "This event can no longer be changed" in withdrawn.get_data(as_text=True)
+
+    assert _run_count(app) == before and not _revoked(app, run_id)
+    assert _event_audit(app, world.event_a_id) == history
+    # The page offers neither button, and says why; the PDF can still be downloaded.
+    detail = english.get(f"/events/{world.event_a_id}").get_data(as_text=True)
+    assert 'data-testid="print-button"' not in detail and 'data-testid="withdraw"' not in detail
+    assert f"/print-runs/{run_id}/revoke" not in detail
+    assert 'data-testid="runs-locked"' in detail
+    assert "only regional heads and administrators can print or withdraw" in detail
+    assert f"/print-runs/{run_id}/pdf" in detail
+    assert english.get(f"/events/{world.event_a_id}/print-runs/{run_id}/pdf").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["head_a", "admin"])
+def test_heads_and_admins_print_for_a_completed_event_with_a_reason(
+    english, auth, world, app, username
+):
+    _set_event(app, world.event_a_id, status=EventStatus.COMPLETED)
+    auth.login(username)
+    before = _run_count(app)
+    form = english.get(f"/events/{world.event_a_id}/print-runs/new").get_data(as_text=True)
+    assert 'name="change_reason"' in form and "The reason is kept in the event" in form
+    # Preview needs no reason; printing does, and nothing is saved without one.
+    preview = _print(english, app, world.event_a_id, button="preview")
+    assert 'data-testid="preview-image"' in preview.get_data(as_text=True)
+    assert "say why it is being changed" not in preview.get_data(as_text=True)
+    for reason in ("", "   "):
+        refused = _print(english, app, world.event_a_id, change_reason=reason)
+        assert refused.status_code == 200
+        assert "This event is completed: say why it is being changed." in refused.get_data(
+            as_text=True
+        )
+    assert _run_count(app) == before
+
+    response = _print(english, app, world.event_a_id, change_reason="居委会要补发  20 份")
+    assert response.status_code == 302
+    assert _run_count(app) == before + 1
+    action, detail = _event_audit(app, world.event_a_id)[-1]
+    assert action == "event_changed_after_completion"
+    assert '"change": "print_run_created"' in detail and "居委会要补发 20 份" in detail
+    page = english.get(f"/events/{world.event_a_id}").get_data(as_text=True)
+    history = page.split('data-testid="history"', 1)[1]
+    assert "Changed after completion" in history and "Print run added" in history
+    assert "Reason: 居委会要补发 20 份" in history
+
+
+@pytest.mark.parametrize("username", ["head_a", "admin"])
+def test_heads_and_admins_withdraw_runs_of_a_completed_event_into_its_history(
+    english, auth, world, app, username
+):
+    run_id = _make_run(app, world.event_a_id)
+    _set_event(app, world.event_a_id, status=EventStatus.COMPLETED)
+    auth.login(username)
+    url = f"/events/{world.event_a_id}/print-runs/{run_id}/revoke"
+    form = english.get(url).get_data(as_text=True)
+    assert "the reason is also kept in the event" in form
+    refused = english.post(url, data={"reason": ""})
+    assert "Say why the run is withdrawn." in refused.get_data(as_text=True)
+    assert not _revoked(app, run_id)
+    assert english.post(url, data={"reason": "活动日期印错了"}).status_code == 302
+    assert _revoked(app, run_id)
+    action, detail = _event_audit(app, world.event_a_id)[-1]
+    assert action == "event_changed_after_completion"
+    assert '"change": "print_run_withdrawn"' in detail and "活动日期印错了" in detail
+    page = english.get(f"/events/{world.event_a_id}").get_data(as_text=True)
+    history = page.split('data-testid="history"', 1)[1]
+    assert "Print run withdrawn" in history and "Reason: 活动日期印错了" in history
+
+
+def test_changes_before_completion_ask_no_reason(english, auth, world, app):
+    auth.login("head_a")
+    form = english.get(f"/events/{world.event_a_id}/print-runs/new").get_data(as_text=True)
+    assert 'name="change_reason"' not in form
+    assert _print(english, app, world.event_a_id).status_code == 302
+    assert [a for a, _ in _event_audit(app, world.event_a_id)] == []

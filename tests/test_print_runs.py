@@ -546,3 +546,37 @@ def test_cli_refuses_a_cancelled_event(app: Flask, world: World, runner, tmp_pat
     assert not out.exists()
     with app.app_context():
         assert _run_count() == 0
+
+
+def test_completed_events_take_print_runs_only_from_heads_and_admins(
+    app: Flask, world: World
+) -> None:
+    """The rule lives in the service: whatever the page does, staff cannot print for or
+    withdraw runs of a completed event, and heads and admins must say why."""
+    from outreach_app.events.lifecycle import ReadOnlyEventError
+
+    with app.app_context():
+        event = db.session.get(Event, world.event_a_id)
+        run = make_print_run(event, copies=2)
+        event.status = EventStatus.COMPLETED
+        db.session.commit()
+        staff = db.session.get(User, world.staff_a_id)
+        head = db.session.get(User, world.head_a_id)
+        handout = services.handout_by_code("pension-scams", "zh_CN")
+        with pytest.raises(ReadOnlyEventError) as caught:
+            services.create_print_run(staff, event, handout, 3, "a4", "补印")
+        assert caught.value.field == "event"
+        with pytest.raises(ReadOnlyEventError) as caught:
+            services.revoke_print_run(staff, run, "日期印错了")
+        assert caught.value.field == "event"
+        with pytest.raises(ReadOnlyEventError) as caught:
+            services.create_print_run(head, event, handout, 3, "a4")
+        assert caught.value.field == "change_reason"
+        db.session.rollback()
+        assert _run_count() == 1
+        assert db.session.get(PrintRun, run.id).revoked_at is None
+        made = services.create_print_run(head, event, handout, 3, "a4", "补印")
+        services.revoke_print_run(head, run, "日期印错了")
+        db.session.commit()
+        assert _run_count() == 2 and made.copies == 3
+        assert db.session.get(PrintRun, run.id).revoked_at is not None

@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from outreach_app.auth.models import User
+from outreach_app.events.lifecycle import CHANGE_REASON_MAX
 from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind
 from outreach_app.events.services import (
     ATTENDANCE_MAX,
@@ -171,6 +172,16 @@ class EventForm(FlaskForm):
     )
     # Sent by the "Save anyway" button once the clashes have been shown.
     confirm_conflicts = BooleanField(_l("Save anyway"))
+    # Asked only when a head or an administrator changes a completed event (the view removes
+    # it otherwise); the reason goes into the event's history.
+    change_reason = TextAreaField(
+        _l("Why is this completed event changed?"),
+        filters=[clean_block],
+        validators=[
+            DataRequired(message=_l("This event is completed: say why it is being changed."))
+        ],
+        render_kw={"rows": 2, "maxlength": CHANGE_REASON_MAX},
+    )
 
     def set_choices(
         self,

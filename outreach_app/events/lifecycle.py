@@ -1,16 +1,20 @@
 """The event lifecycle: planned → confirmed → completed, or cancelled with a reason.
 
 Every status change goes through ``change_status``, which checks the move, records it in the
-audit log and flushes; the view commits.
+audit log and flushes; the view commits. Once completed, an event is read-only for staff:
+``check_change`` is the rule every change to an event or its print runs goes through.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask_babel import gettext as _
 
 from outreach_app.audit.services import record
 from outreach_app.auth.models import Role, User
 from outreach_app.core.types import utcnow
+from outreach_app.core.validation import FieldError
 from outreach_app.events.models import EVENT_STATUS_LABELS, Event, EventStatus
 from outreach_app.extensions import db
 
@@ -24,6 +28,7 @@ ALLOWED_MOVES: dict[EventStatus, frozenset[EventStatus]] = {
 }
 
 CANCEL_REASON_MAX = 500
+CHANGE_REASON_MAX = 500
 
 
 class LifecycleError(ValueError):
@@ -35,11 +40,77 @@ def allowed_moves(event: Event) -> frozenset[EventStatus]:
     return ALLOWED_MOVES[event.status]
 
 
+class ReadOnlyEventError(FieldError):
+    """A change to a completed event that is refused; nothing was changed.
+
+    ``field`` is ``"event"`` when the user may not change the event at all, and
+    ``"change_reason"`` when only the reason is missing or too long.
+    """
+
+
+def may_change_completed(user: User | None) -> bool:
+    """Whether ``user`` may change a completed event: heads and administrators (and the command
+    line, which runs without a user) may; staff may not."""
+    return user is None or user.role in (Role.ADMIN, Role.HEAD)
+
+
+def is_locked_for(event: Event, user: User | None) -> bool:
+    """True when ``event`` is completed and ``user`` may not change it (staff): pages hide the
+    buttons and refuse the forms."""
+    return event.status is EventStatus.COMPLETED and not may_change_completed(user)
+
+
+def needs_change_reason(event: Event, user: User | None) -> bool:
+    """True when a change ``user`` makes to ``event`` must say why: the event is completed."""
+    return event.status is EventStatus.COMPLETED and user is not None
+
+
+def check_change(event: Event, user: User | None, reason: str = "") -> str | None:
+    """The one rule for changing an event, or its print runs, once it is completed.
+
+    Completed events are read-only for staff (their report and photos follow the report's own
+    rules); heads and administrators may change them, giving a reason that goes into the event's
+    history. Returns the reason to record, or None when the event is not completed (or the
+    command line changes it). Raises ReadOnlyEventError before anything is changed.
+    """
+    if event.status is not EventStatus.COMPLETED:
+        return None
+    if is_locked_for(event, user):
+        raise ReadOnlyEventError(
+            "event",
+            _("Completed events can be changed only by regional heads and administrators."),
+        )
+    if user is None:
+        return None
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ReadOnlyEventError(
+            "change_reason", _("This event is completed: say why it is being changed.")
+        )
+    if len(reason) > CHANGE_REASON_MAX:
+        raise ReadOnlyEventError(
+            "change_reason", _("Keep the reason under %(n)d characters.", n=CHANGE_REASON_MAX)
+        )
+    return reason
+
+
+def record_completed_change(
+    event: Event, actor: User | None, reason: str | None, change: str, **detail: Any
+) -> None:
+    """Put a change to a completed event's print runs in the event's history, with its reason.
+
+    (Changes to the event's own details carry the reason in their own history entry.)
+    """
+    if reason is None:
+        return
+    record(
+        "event_changed_after_completion", event, actor=actor, change=change, reason=reason, **detail
+    )
+
+
 def can_edit(event: Event, user: User) -> bool:
     """Completed events are read-only except for admins and heads; cancelled ones for all."""
-    if event.status is EventStatus.COMPLETED:
-        return user.role in (Role.ADMIN, Role.HEAD)
-    return event.status is not EventStatus.CANCELLED
+    return event.status is not EventStatus.CANCELLED and not is_locked_for(event, user)
 
 
 def change_status(event: Event, to: EventStatus, actor: User, reason: str = "") -> None:

@@ -15,7 +15,13 @@ from outreach_app.auth.models import Role, User
 from outreach_app.auth.scope import get_scoped_or_404, scope_of
 from outreach_app.events.conflicts import find_conflicts
 from outreach_app.events.forms import EventForm, StatusForm, event_form_data
-from outreach_app.events.lifecycle import LifecycleError, allowed_moves, can_edit, change_status
+from outreach_app.events.lifecycle import (
+    LifecycleError,
+    allowed_moves,
+    can_edit,
+    change_status,
+    needs_change_reason,
+)
 from outreach_app.events.models import EVENT_STATUS_LABELS, Event, EventStatus
 from outreach_app.events.services import (
     EventError,
@@ -45,6 +51,13 @@ HISTORY_LABELS = {
     "event_report_saved": _l("Report saved"),
     "event_photo_added": _l("Photo added"),
     "event_photo_deleted": _l("Photo removed"),
+    "event_changed_after_completion": _l("Changed after completion"),
+}
+
+# What a change to a completed event's print runs did (``record_completed_change``).
+CHANGE_LABELS = {
+    "print_run_created": _l("Print run added"),
+    "print_run_withdrawn": _l("Print run withdrawn"),
 }
 
 FIELD_LABELS = {
@@ -80,6 +93,8 @@ def _event_form(user: User, event: Event | None, with_repeat: bool) -> EventForm
         del form.repeat_frequency
         del form.repeat_until
         del form.repeat_count
+    if event is None or not needs_change_reason(event, user):
+        del form.change_reason
     branches = [] if is_staff else branches_in_scope(user)
     if event is not None and not is_staff and event.branch not in branches:
         branches.append(event.branch)
@@ -182,10 +197,11 @@ def event_detail(event_id: int):
         history=event_history(event),
         series_size=series_size(event),
         history_labels=HISTORY_LABELS,
+        change_labels=CHANGE_LABELS,
         field_labels=FIELD_LABELS,
         status_labels=EVENT_STATUS_LABELS,
         show_branch=user.role is not Role.STAFF,
-        **print_runs_panel(event),
+        **print_runs_panel(event, user),
     )
 
 
@@ -202,7 +218,10 @@ def edit_event(event_id: int):
         form.process(data=event_form_data(event))
         return _render_form(form, event)
 
-    plan = _checked_plan(form, lambda: plan_event_update(user, event, form.event_input()))
+    reason = form.change_reason.data if "change_reason" in form else ""
+    plan = _checked_plan(
+        form, lambda: plan_event_update(user, event, form.event_input(), reason or "")
+    )
     if plan is None:
         return _render_form(form, event)
     conflicts = find_conflicts(user, plan, editing=event)

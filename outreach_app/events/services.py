@@ -25,6 +25,7 @@ from outreach_app.audit.models import AuditLog
 from outreach_app.audit.services import record
 from outreach_app.auth.models import Role, User
 from outreach_app.auth.scope import scope_clause, scope_of, scoped_select
+from outreach_app.events.lifecycle import ReadOnlyEventError, check_change
 from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
@@ -105,6 +106,8 @@ class EventPlan:
     notes: str
     occurrences: list[tuple[datetime, datetime]] = field(default_factory=list)
     frequency: Frequency | None = None
+    # Why a completed event is changed (heads and admins must say); empty otherwise.
+    change_reason: str = ""
 
     @property
     def is_series(self) -> bool:
@@ -227,6 +230,8 @@ class HistoryEntry:
     fields: tuple[str, ...] = ()
     title_change: tuple[str, str] | None = None
     series_size: int | None = None
+    # What a change to a completed event's print runs did (``record_completed_change``).
+    change: str | None = None
 
 
 def event_history(event: Event, limit: int = 50) -> list[HistoryEntry]:
@@ -264,6 +269,7 @@ def event_history(event: Event, limit: int = 50) -> list[HistoryEntry]:
                 if isinstance(title, list) and len(title) == 2
                 else None,
                 series_size=series if isinstance(series, int) else None,
+                change=_text_or_none(detail.get("change")),
             )
         )
     return entries
@@ -303,13 +309,28 @@ def plan_new_events(user: User, data: EventInput, repeat: RepeatInput | None = N
     return _plan(user, data, None, repeat or RepeatInput())
 
 
-def plan_event_update(user: User, event: Event, data: EventInput) -> EventPlan:
-    """Check changes to ``event``: new values must be in scope, present ones may stay."""
-    return _plan(user, data, event, RepeatInput())
+def plan_event_update(
+    user: User, event: Event, data: EventInput, change_reason: str = ""
+) -> EventPlan:
+    """Check changes to ``event``: new values must be in scope, present ones may stay; a
+    completed event only by a head or an administrator, who says why (``change_reason``)."""
+    return _plan(user, data, event, RepeatInput(), change_reason)
 
 
-def _plan(user: User, data: EventInput, current: Event | None, repeat: RepeatInput) -> EventPlan:
+def _plan(
+    user: User,
+    data: EventInput,
+    current: Event | None,
+    repeat: RepeatInput,
+    change_reason: str = "",
+) -> EventPlan:
     problems: dict[str, str] = {}
+    reason = ""
+    if current is not None:
+        try:
+            reason = check_change(current, user, change_reason) or ""
+        except ReadOnlyEventError as error:
+            problems[error.field] = error.message
 
     title = (data.title or "").strip()
     if not title:
@@ -383,6 +404,7 @@ def _plan(user: User, data: EventInput, current: Event | None, repeat: RepeatInp
         notes=notes,
         occurrences=occurrences,
         frequency=frequency,
+        change_reason=reason,
     )
 
 
@@ -693,7 +715,12 @@ def _values(event: Event) -> dict[str, Any]:
 
 
 def update_event(user: User, event: Event, plan: EventPlan) -> list[str]:
-    """Change ``event`` as ``plan`` says; returns the names of the fields that changed."""
+    """Change ``event`` as ``plan`` says; returns the names of the fields that changed.
+
+    Raises ReadOnlyEventError, changing nothing, when ``user`` may not change a completed event
+    or the plan gives no reason; the reason is kept in the event's history.
+    """
+    reason = check_change(event, user, plan.change_reason)
     before = _values(event)
     old_notes = event.notes
     starts_at, ends_at = plan.occurrences[0]
@@ -725,5 +752,6 @@ def update_event(user: User, event: Event, plan: EventPlan) -> list[str]:
     if not changes:
         return []
     db.session.flush()
-    record("event_updated", event, actor=user, changes=changes)
+    extra = {"reason": reason} if reason else {}
+    record("event_updated", event, actor=user, changes=changes, **extra)
     return list(changes)

@@ -295,6 +295,14 @@ class PrintRunForm(FlaskForm):
         validators=[InputRequired()],
         invalid_choice_message=_l("Choose a layout from the list."),
     )
+    # Asked only when a head or an administrator prints for a completed event (the view removes
+    # it otherwise); the print run service requires it then and keeps it in the event's history.
+    change_reason = TextAreaField(
+        _l("Why are handouts printed for this completed event?"),
+        render_kw={"rows": 2, "maxlength": 500},
+        filters=[strip_block],
+        validators=[no_hidden_characters],
+    )
     preview = SubmitField(_l("Preview"))
     print_run = SubmitField(_l("Print"))
 

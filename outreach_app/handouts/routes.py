@@ -32,6 +32,7 @@ from outreach_app.auth.models import Role, User
 from outreach_app.auth.scope import MAX_ID, get_scoped_or_404
 from outreach_app.core.downloads import content_disposition
 from outreach_app.core.validation import FieldError
+from outreach_app.events.lifecycle import is_locked_for, needs_change_reason
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.forms import (
@@ -402,9 +403,16 @@ def new_print_run(event_id: int):
     event = get_scoped_or_404(Event, event_id, user)
     if event.status is EventStatus.CANCELLED:
         return render_template("handouts/print_form.html", event=event, form=None)
+    if is_locked_for(event, user):
+        return _read_only(event)
     handouts = active_handouts()
     titles = {i: v.title for i, v in current_versions([h.id for h in handouts]).items()}
     form = PrintRunForm()
+    if needs_change_reason(event, user):
+        # Required for "Print" only (the service checks it), so "Preview" works without it.
+        form.change_reason.flags.required = True
+    else:
+        del form.change_reason
     form.handout.choices = [
         SelectChoice(str(h.id), handout_label(h, titles[h.id])) for h in handouts
     ]
@@ -418,8 +426,11 @@ def new_print_run(event_id: int):
         is_valid = form.validate()
         handout = _chosen(handouts, form.handout.data)
         if is_valid and form.print_run.data and handout is not None:
+            reason = form.change_reason.data if "change_reason" in form else ""
             try:
-                run = create_print_run(user, event, handout, form.copies.data, form.layout.data)
+                run = create_print_run(
+                    user, event, handout, form.copies.data, form.layout.data, reason or ""
+                )
                 db.session.commit()
             except FieldError as error:
                 db.session.rollback()
@@ -509,6 +520,8 @@ def revoke_run(event_id: int, run_id: int):
     if run.is_revoked:
         flash(_("This print run is already withdrawn."), "info")
         return redirect(_event_page(event))
+    if is_locked_for(event, user):
+        return _read_only(event)
     form = RevokeForm()
     if form.validate_on_submit():
         try:
@@ -520,15 +533,31 @@ def revoke_run(event_id: int, run_id: int):
         else:
             flash(_("The print run has been withdrawn."), "success")
             return redirect(_event_page(event))
-    return render_template("handouts/revoke.html", event=event, run=run, form=form)
+    return render_template(
+        "handouts/revoke.html",
+        event=event,
+        run=run,
+        form=form,
+        asks_change_reason=needs_change_reason(event, user),
+    )
 
 
-def print_runs_panel(event: Event) -> dict[str, Any]:
-    """What the event page's "Handouts" section shows: every run with its counts."""
+def _read_only(event: Event):
+    """The friendly 403 page for a change to a completed event that the user may not make."""
+    return render_template("events/read_only.html", event=event), 403
+
+
+def print_runs_panel(event: Event, user: User) -> dict[str, Any]:
+    """What the event page's "Handouts" section shows: every run with its counts, and whether
+    ``user`` may print or withdraw (not for a cancelled event; a completed one only for heads
+    and administrators)."""
     runs = runs_for_event(event)
     counts = run_counts([run.id for run in runs])
+    locked = is_locked_for(event, user)
     return {
         "print_runs": [(run, counts.get(run.id, RunCounts())) for run in runs],
         "copies_in_force": copies_printed(event),
-        "may_print": event.status is not EventStatus.CANCELLED,
+        "may_print": event.status is not EventStatus.CANCELLED and not locked,
+        "may_withdraw": not locked,
+        "runs_locked": locked,
     }

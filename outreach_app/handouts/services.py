@@ -23,6 +23,7 @@ from outreach_app.audit.services import record
 from outreach_app.auth.models import User
 from outreach_app.core.types import utcnow
 from outreach_app.core.validation import FieldError
+from outreach_app.events.lifecycle import check_change, record_completed_change
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.content import HOTLINE_EN, HOTLINE_ZH
@@ -133,15 +134,22 @@ def _page_snapshot(event: Event, user: User | None, language: str) -> dict[str, 
 
 
 def create_print_run(
-    user: User | None, event: Event, handout: Handout, copies: Any, layout: Any
+    user: User | None,
+    event: Event,
+    handout: Handout,
+    copies: Any,
+    layout: Any,
+    change_reason: str = "",
 ) -> PrintRun:
     """Add a print run of the handout's current version for ``event``; the caller commits.
 
     ``event`` must already be in ``user``'s scope (``user`` is None only for the command line).
-    Raises ``FieldError`` for bad input.
+    A completed event takes a run only from a head or an administrator, with ``change_reason``.
+    Raises ``FieldError`` for bad input (``ReadOnlyEventError`` for a refused change).
     """
     if event.status is EventStatus.CANCELLED:
         raise FieldError("event", _("Handouts cannot be printed for a cancelled event."))
+    reason = check_change(event, user, change_reason)
     if not handout.is_active:
         raise FieldError("handout", _("This handout is no longer in use."))
     try:
@@ -193,11 +201,18 @@ def create_print_run(
         copies=count,
         layout=str(layout_value),
     )
+    record_completed_change(
+        event, user, reason, "print_run_created", print_run_id=run.id, copies=count
+    )
     return run
 
 
 def revoke_print_run(user: User, run: PrintRun, reason: str) -> None:
-    """Withdraw a run: its codes then lead to the "withdrawn" page. The caller commits."""
+    """Withdraw a run: its codes then lead to the "withdrawn" page. The caller commits.
+
+    A run of a completed event is withdrawn only by a head or an administrator; the reason
+    then goes into the event's history too (``ReadOnlyEventError`` for anyone else).
+    """
     reason = (reason or "").strip()
     if not reason:
         raise FieldError("reason", _("Say why the run is withdrawn."))
@@ -205,10 +220,19 @@ def revoke_print_run(user: User, run: PrintRun, reason: str) -> None:
         raise FieldError("reason", _("Keep the reason under 300 characters."))
     if run.is_revoked:
         raise FieldError("reason", _("This print run is already withdrawn."))
+    change_reason = check_change(run.event, user, reason)
     run.revoked_at = utcnow()
     run.revoked_by = user
     run.revoke_reason = reason
     record("print_run.revoke", run, actor=user, event_id=run.event_id, reason=reason)
+    record_completed_change(
+        run.event,
+        user,
+        change_reason,
+        "print_run_withdrawn",
+        print_run_id=run.id,
+        copies=run.copies,
+    )
 
 
 def runs_for_event(event: Event) -> list[PrintRun]:
