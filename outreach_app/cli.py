@@ -6,7 +6,7 @@ import os
 from datetime import datetime
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select, text
 
@@ -87,6 +87,14 @@ def demo_data_command(n_events: int, seed: int, today: datetime | None, if_empty
     from outreach_app.demo.generate import DemoDataError, generate_demo_data
     from outreach_app.regions.models import Region
 
+    if current_app.config.get("CONFIG_NAME") == "production":
+        # The demo logins and their passwords are published (README, `make run`): loading
+        # them into a production database would open it to anyone who has read them.
+        raise click.ClickException(
+            "demo-data is refused under the production configuration (OUTREACH_CONFIG="
+            "production): it creates demo logins whose passwords are published. Create real "
+            "users with `flask create-user` instead."
+        )
     if db.session.execute(select(func.count(Region.id))).scalar_one():
         if if_empty:
             from outreach_app.demo.generate import DEMO_PASSWORDS

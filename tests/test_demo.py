@@ -319,3 +319,31 @@ def test_orm_inserts_after_the_bulk_load_get_new_ids(app, runner):
             assert obj.id > max_ids[model]
         assert user.id > max_ids[User] and event.id > max_ids[Event]
         assert district.path == f"{city.path}{district.id}/"
+
+
+@pytest.mark.parametrize("extra", [(), ("--if-empty",)], ids=["load", "if-empty"])
+def test_refused_under_the_production_configuration(app, database_url, extra):
+    """The demo logins' passwords are published: production never gets them, and is told why."""
+    from outreach_app import create_app
+    from outreach_app.demo.generate import DEMO_PASSWORDS
+
+    production = create_app(
+        "production",
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "production-test-secret-key-0000000000000000000000",
+            "PUBLIC_BASE_URL": "https://outreach.bank.example",
+        },
+    )
+    try:
+        result = production.test_cli_runner().invoke(args=[*ARGS, *extra])
+        assert result.exit_code != 0
+        assert "refused under the production configuration" in result.output
+        assert "flask create-user" in result.output
+        assert not any(password in result.output for password in DEMO_PASSWORDS.values())
+        with production.app_context():
+            assert db.session.execute(select(func.count(Region.id))).scalar_one() == 0
+            assert db.session.execute(select(func.count(User.id))).scalar_one() == 0
+    finally:
+        with production.app_context():
+            db.engine.dispose()
