@@ -66,16 +66,32 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
-    # Rate limits: every route has the default; login also per account name.
+    # Rate limits: every route has the default; login also per account name. ``memory://``
+    # keeps the counts in each worker process (threads share them): production with more than
+    # one worker process refuses to start with it and needs Redis (``redis://host:6379``).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "300 per minute")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_IP = "20 per minute; 200 per hour"
     LOGIN_LIMIT_PER_USERNAME = "5 per minute; 30 per hour"
-    # The attendee page behind the QR codes: per client address, GETs and POSTs apart. A whole
-    # event may share one address (the venue's Wi-Fi), hence room for a room full of people.
-    ATTENDEE_PAGE_LIMIT = os.environ.get("ATTENDEE_PAGE_LIMIT", "120 per minute")
-    ATTENDEE_POST_LIMIT = os.environ.get("ATTENDEE_POST_LIMIT", "60 per minute")
+    # The attendee page behind the QR codes, GETs and POSTs apart. A whole hall shares one client
+    # address (the venue's Wi-Fi behind one NAT), so each limit counts per address *and* copy,
+    # under a looser ceiling per address. The figures fit a hall of 300 told "scan now and
+    # check in" at once: each phone sends its three forms (check-in, quiz, feedback) once, and
+    # a second try after a refused form, so 10 POSTs a minute per copy; at most two of those
+    # forms each in the same minute across the hall, so 600 POSTs a minute per address.
+    # Pages: opening, reloading, switching language or senior mode, the quiz and help pages,
+    # about five a minute per phone at the busiest, so 30 per copy and 1,500 per address.
+    # A hall larger than 300 on one address needs higher ceilings (set them here or in the
+    # environment); one copy hammered is stopped by its own limit whatever the ceiling.
+    ATTENDEE_PAGE_LIMIT = os.environ.get("ATTENDEE_PAGE_LIMIT", "30 per minute")
+    ATTENDEE_POST_LIMIT = os.environ.get("ATTENDEE_POST_LIMIT", "10 per minute")
+    ATTENDEE_PAGE_LIMIT_PER_ADDRESS = os.environ.get(
+        "ATTENDEE_PAGE_LIMIT_PER_ADDRESS", "1500 per minute"
+    )
+    ATTENDEE_POST_LIMIT_PER_ADDRESS = os.environ.get(
+        "ATTENDEE_POST_LIMIT_PER_ADDRESS", "600 per minute"
+    )
     # The attendee forms are small: a check-in, three answers, a rating and a short comment.
     ATTENDEE_MAX_BODY_BYTES = 16 * 1024
     ATTENDEE_MAX_FORM_PARTS = 40
@@ -119,6 +135,8 @@ class TestingConfig(DevelopmentConfig):
     RATELIMIT_DEFAULT = "100000 per minute"
     ATTENDEE_PAGE_LIMIT = "100000 per minute"
     ATTENDEE_POST_LIMIT = "100000 per minute"
+    ATTENDEE_PAGE_LIMIT_PER_ADDRESS = "100000 per minute"
+    ATTENDEE_POST_LIMIT_PER_ADDRESS = "100000 per minute"
     PUBLIC_BASE_URL = "https://outreach.example.cn"
 
 
@@ -135,6 +153,25 @@ CONFIGS: dict[str, type[Config]] = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def rate_limit_storage_problem(config_name: str, storage_uri: str, workers: int) -> str | None:
+    """Why a deployment's rate limit storage cannot hold, or None when it can.
+
+    ``memory://`` counts in each worker process, so with N processes every limit is N times
+    looser and a request is refused or not by the luck of which process takes it. Production
+    refuses that; threads within one process (``gunicorn -k gthread``) share the counts.
+    """
+    if config_name != "production" or workers <= 1:
+        return None
+    if not storage_uri.strip().lower().startswith("memory://"):
+        return None
+    return (
+        f"RATELIMIT_STORAGE_URI is {storage_uri!r} but {workers} worker processes are "
+        "configured: in-memory rate limits are counted apart in each process. Set "
+        "RATELIMIT_STORAGE_URI to a shared storage (redis://HOST:6379), or run one worker "
+        "process with threads (gunicorn -w 1 -k gthread --threads 8)."
+    )
 
 
 def load_secret_key(instance_path: Path) -> str:

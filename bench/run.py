@@ -358,6 +358,8 @@ ATTENDEE_RAISED_LIMITS = {
     "RATELIMIT_DEFAULT": "10000000 per minute",
     "ATTENDEE_PAGE_LIMIT": "10000000 per minute",
     "ATTENDEE_POST_LIMIT": "10000000 per minute",
+    "ATTENDEE_PAGE_LIMIT_PER_ADDRESS": "10000000 per minute",
+    "ATTENDEE_POST_LIMIT_PER_ADDRESS": "10000000 per minute",
 }
 
 # Make the print runs and write every copy's token, one a line (run inside the app's env).

@@ -36,6 +36,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.config.update(overrides)
     _configure_secret_key(app, name)
     _check_public_base_url(app, name)
+    _check_rate_limit_deployment(app, name)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)  # type: ignore[method-assign]
@@ -76,6 +77,19 @@ def _check_public_base_url(app: Flask, name: str) -> None:
         raise RuntimeError(
             "PUBLIC_BASE_URL must be set to the site's https address for production "
             "(it is printed in every handout's QR code)"
+        )
+
+
+def _check_rate_limit_deployment(app: Flask, name: str) -> None:
+    """Production warns at start when no proxy is trusted: behind a reverse proxy every client
+    then has the proxy's address and shares its rate limits. (The worker count, which decides
+    whether ``memory://`` limits hold, is checked by ``gunicorn.conf.py`` before any starts.)"""
+    if name == "production" and not app.config["TRUSTED_PROXIES"]:
+        app.logger.warning(
+            "TRUSTED_PROXIES is 0: X-Forwarded-For is ignored and every request counts against "
+            "the address it comes from. Behind a reverse proxy that is the proxy's, so all "
+            "clients share one set of rate limits: set TRUSTED_PROXIES to the number of "
+            "proxies in front of the app (1 for one nginx)."
         )
 
 

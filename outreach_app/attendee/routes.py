@@ -55,7 +55,7 @@ from outreach_app.attendee.services import (
     stored_quiz,
     submit_quiz,
 )
-from outreach_app.extensions import client_address, db, limiter
+from outreach_app.extensions import address_and_copy_key, client_address, db, limiter
 
 bp = Blueprint("attendee", __name__)
 
@@ -66,19 +66,28 @@ PHONE_ICON = (
     "3.57a1 1 0 0 1-.25 1z"
 )
 
-# One bucket per client address for the pages, another for the forms.
-page_limit = limiter.shared_limit(
-    lambda: current_app.config["ATTENDEE_PAGE_LIMIT"],
-    scope="attendee-page",
-    key_func=client_address,
-    override_defaults=True,
-)
-post_limit = limiter.shared_limit(
-    lambda: current_app.config["ATTENDEE_POST_LIMIT"],
-    scope="attendee-post",
-    key_func=client_address,
-    override_defaults=True,
-)
+
+def _attendee_limits(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Two limits for one kind of request (``page`` or ``post``): per address and copy, and a
+    looser ceiling per address; their figures are in ``config.py``."""
+    name = f"ATTENDEE_{kind.upper()}_LIMIT"
+    per_copy = limiter.shared_limit(
+        lambda: current_app.config[name],
+        scope=f"attendee-{kind}-copy",
+        key_func=address_and_copy_key,
+        override_defaults=True,
+    )
+    per_address = limiter.shared_limit(
+        lambda: current_app.config[f"{name}_PER_ADDRESS"],
+        scope=f"attendee-{kind}-address",
+        key_func=client_address,
+        override_defaults=True,
+    )
+    return lambda view: per_address(per_copy(view))
+
+
+page_limit = _attendee_limits("page")
+post_limit = _attendee_limits("post")
 
 
 # Request handling shared by every attendee view ------------------------------------------------
