@@ -6,14 +6,17 @@ name of its id argument) without anyone remembering to add it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from types import SimpleNamespace
 
 import pytest
 
 from outreach_app import create_app
+from outreach_app.core.ids import IdConverter
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
+from tests.conftest import AuthActions
 from tests.factories import make_photo, make_print_run
 
 PUBLIC_ENDPOINTS = {
@@ -74,11 +77,13 @@ def world(app, world, tmp_path):
         )
 
 
-def _rules():
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+URL_MAP = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"}).url_map
+
+
+def _rules(*, public: bool = False):
     rules = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC_ENDPOINTS:
+    for rule in URL_MAP.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS and not public:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             rules.append(
@@ -88,15 +93,18 @@ def _rules():
 
 
 RULES = _rules()
+# Every route with an id in its path, the public ones included.
+ID_RULES = [rule for rule in _rules(public=True) if "<id:" in rule.values[0]]
+ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
-def _url(rule: str, arguments: list[str], world, which: int) -> str:
-    url = rule
+def _url(rule: str, arguments: list[str], world, which: int, values=None) -> str:
+    values = values or {}
     for name in arguments:
-        assert name in ARG_IDS, f"add the id argument {name!r} of {rule} to ARG_IDS"
-        value = getattr(world, ARG_IDS[name][which])
-        url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
-    return url
+        assert name in ARG_IDS or name in values, f"add the id argument {name!r} of {rule}"
+    ids = {name: getattr(world, ARG_IDS[name][which]) for name in arguments if name in ARG_IDS}
+    values = ids | values
+    return ARGUMENT.sub(lambda match: str(values[match.group(1)]), rule)
 
 
 @pytest.mark.parametrize("rule, method, arguments", RULES)
@@ -139,3 +147,65 @@ def test_objects_out_of_scope_are_404(client, auth, world, username, rule, metho
     auth.login(username)
     response = client.open(_url(rule, arguments, world, 1), method=method, data={"name": "x"})
     assert response.status_code == 404
+
+
+def test_every_id_in_a_path_is_read_by_the_id_converter():
+    for rule in URL_MAP.iter_rules():
+        for name, converter in rule._converters.items():
+            if name.endswith("_id"):
+                assert isinstance(converter, IdConverter), (rule.rule, name)
+    assert ID_RULES
+
+
+# Past 2**31 - 1 PostgreSQL refuses the number, past 2**63 - 1 SQLite does.
+IDS_THAT_CANNOT_EXIST = (2**31, 2**63)
+
+
+def _clients(app, usernames):
+    """A client per user name (None: not logged in), with the interface in English."""
+    for username in usernames:
+        client = app.test_client()
+        client.set_cookie("outreach_lang", "en")
+        if username:
+            AuthActions(client).login(username)
+        yield username, client
+
+
+@pytest.mark.parametrize("rule, method, arguments", ID_RULES)
+def test_ids_that_cannot_exist_are_404_for_everyone(app, world, rule, method, arguments):
+    for username, client in _clients(app, (None, "admin", "head_a", "staff_a")):
+        for name in arguments:
+            for value in IDS_THAT_CANNOT_EXIST:
+                url = _url(rule, arguments, world, 0, {name: value})
+                response = client.open(url, method=method, data={"name": "x"})
+                assert response.status_code == 404, (username, url, response.status_code)
+
+
+# Query arguments that carry ids somewhere in the app, and form fields that hold text.
+QUERY_IDS = ("region", "parent", "focus", "copy", "partner", "group", "topic", "handout")
+TEXT_FIELDS = ("q", "name", "title", "reason", "username", "comment")
+
+
+@pytest.mark.parametrize("rule, method, arguments", _rules(public=True))
+def test_huge_query_ids_and_nul_bytes_never_fail(app, world, rule, method, arguments):
+    """Ids that cannot exist in the query string are ignored or a 404; a NUL in the query
+    string or a form is the 400 page (PostgreSQL cannot take it), or a form page with the
+    field's message."""
+    for username, client in _clients(app, (None, "admin", "head_a", "staff_a")):
+        url = _url(rule, arguments, world, 0, {"token": "x", "filename": "x.css"})
+        if method == "GET" and username:
+            for value in IDS_THAT_CANNOT_EXIST:
+                response = client.get(url, query_string=dict.fromkeys(QUERY_IDS, value))
+                response.close()  # a streamed export stops here
+                assert response.status_code in (200, 302, 303, 401, 403, 404), (username, value)
+                if response.status_code == 302:
+                    assert not response.headers["Location"].startswith("/login")
+        nul_text = dict.fromkeys(TEXT_FIELDS, "a\x00b")
+        if method == "GET":
+            response = client.get(url, query_string=nul_text)
+        else:
+            response = client.open(url, method=method, data=nul_text)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400 or (
+            response.status_code == 200 and "invisible characters" in html
+        ), (username, response.status_code)

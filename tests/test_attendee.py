@@ -507,7 +507,7 @@ def test_quiz_refuses_bad_answers(app, client, run, case):
 
 def test_feedback_once_and_escaped_for_staff(app, client, auth, run):
     token = run.tokens[0]
-    comment = '<script>alert("x")</script> <img src=x onerror=alert(1)>\x00\u202e好'
+    comment = '<script>alert("x")</script> <img src=x onerror=alert(1)>\u202e好'
     response = client.post(f"/s/{token}/feedback", data={"rating": "4", "comment": comment})
     assert 'data-testid="feedback-done"' in response.get_data(as_text=True)
     again = client.post(f"/s/{token}/feedback", data={"rating": "1"})

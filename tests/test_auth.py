@@ -153,8 +153,6 @@ def test_empty_fields_get_a_message(client, english, world, username, password):
 @pytest.mark.parametrize(
     "username",
     [
-        "admin\x00",
-        "\x00",
         "' OR 1=1--",
         "admin' --",
         "ａｄｍｉｎ",  # full-width letters

@@ -471,14 +471,14 @@ def test_script_tags_are_escaped(app, client, auth, world):
         assert "<b>bold</b>" not in html
 
 
-def test_invisible_and_control_characters_are_removed(app, client, auth, world):
+def test_invisible_characters_are_removed(app, client, auth, world):
     auth.login("admin")
     data = valid_form(
         world,
         "a",
-        name="\u202e阳光\u200b小学\ufeff\x00",
+        name="\u202e阳光\u200b小学\ufeff",
         contact_phone="０５３２－８０００ ００００",
-        notes="第一行\r\n\u2067第二行\x07",
+        notes="第一行\r\n\u2067第二行",
     )
     assert client.post("/partners/new", data=data).status_code == 302
     partner = find_partner(app, "阳光小学")
@@ -486,6 +486,23 @@ def test_invisible_and_control_characters_are_removed(app, client, auth, world):
     assert partner.contact_phone == "0532-8000 0000"
     assert partner.notes == "第一行\n第二行"
     assert client.get(f"/partners/{partner.id}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "changes, status",
+    [
+        ({"name": "阳光小学\x00"}, 400),
+        ({"notes": "第一行\x07"}, 200),
+        ({"address": "\x1b[0m"}, 200),
+    ],
+)
+def test_control_characters_are_refused(app, english, auth, world, changes, status):
+    auth.login("admin")
+    response = english.post("/partners/new", data=valid_form(world, "a", **changes))
+    assert response.status_code == status
+    if status == 200:
+        assert "invisible characters" in response.get_data(as_text=True)
+    assert find_partner(app, "阳光小学") is None and find_partner(app, "新合作机构") is None
 
 
 def test_joiners_and_right_to_left_names_survive(app, client, auth, world):

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from outreach_app.attendee.models import MAX_COMMENT_CHARS
 from outreach_app.attendee.services import clean_comment, group_id_for
+from outreach_app.core.validation import LINE_BREAKS, has_control_characters
 from outreach_app.handouts.content import QuizQuestion
 
 
@@ -67,11 +68,15 @@ class FeedbackInput:
 
 
 def read_feedback(form: MultiDict[str, str]) -> FeedbackInput:
-    """The rating (required, 1-5) and comment (optional, at most 500 characters)."""
+    """The rating (required, 1-5) and comment (optional, at most 500 characters, without
+    control characters other than line breaks)."""
     raw = _single(form, "rating").strip()
     if raw not in ("1", "2", "3", "4", "5"):
         raise FormProblem("rating")
-    comment = clean_comment(_single(form, "comment"))
+    raw_comment = _single(form, "comment")
+    if has_control_characters(raw_comment, LINE_BREAKS):
+        raise FormProblem("control")
+    comment = clean_comment(raw_comment)
     if len(comment) > MAX_COMMENT_CHARS:
         raise FormProblem("comment")
     return FeedbackInput(rating=int(raw), comment=comment)

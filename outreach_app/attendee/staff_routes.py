@@ -14,7 +14,7 @@ from outreach_app.events.models import Event
 bp = Blueprint("attendee_staff", __name__)
 
 
-@bp.route("/<int:event_id>/responses")
+@bp.route("/<id:event_id>/responses")
 @login_required
 def responses(event_id: int):
     """An event's anonymous responses: counts, quiz by topic and group, ratings and comments."""

@@ -1,9 +1,10 @@
 """Login and password forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from outreach_app.core.forms import FlaskForm
 
 
 class LoginForm(FlaskForm):

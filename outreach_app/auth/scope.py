@@ -14,6 +14,7 @@ from flask import abort
 from sqlalchemy import ColumnElement, Select, select, true
 
 from outreach_app.auth.models import Role, User
+from outreach_app.core.ids import parse_id
 from outreach_app.extensions import db
 
 
@@ -49,9 +50,6 @@ class Scoped(Protocol):
 
 M = TypeVar("M")
 
-# Ids are 32-bit on every supported database; anything larger cannot exist.
-MAX_ID = 2**31 - 1
-
 
 def scope_of(user: User) -> Scope:
     """The scope of ``user``; an unscoped user, or staff of a deactivated branch, sees nothing."""
@@ -78,11 +76,8 @@ def scoped_select(model: type[M], user: User) -> Select[tuple[M]]:
 
 def get_scoped_or_404(model: type[M], object_id: Any, user: User) -> M:
     """Load one object by id if ``user`` may see it; anything else is a 404, never a 403."""
-    try:
-        key = int(str(object_id), 10)
-    except (TypeError, ValueError):
-        abort(404)
-    if not 0 < key <= MAX_ID:
+    key = parse_id(object_id)
+    if key is None:
         abort(404)
     stmt = scoped_select(model, user).where(model.id == key)  # type: ignore[attr-defined]
     obj = db.session.execute(stmt).scalar_one_or_none()

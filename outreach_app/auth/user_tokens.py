@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import MAX_ID
+from outreach_app.core.ids import MAX_ID
 from outreach_app.extensions import db
 
 # A real token is about 30 characters; anything much longer is not worth decoding.

@@ -2,8 +2,12 @@
 
 import logging
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from outreach_app.core.errors import render_error
 
 CSP = "; ".join(
     [
@@ -18,6 +22,11 @@ CSP = "; ".join(
         "form-action 'self'",
         "frame-ancestors 'none'",
     ]
+)
+
+NUL_BYTE_TEXT = _l(
+    "What you sent contains a character that cannot be accepted (a NUL byte). "
+    "Go back, remove it and try again."
 )
 
 
@@ -42,13 +51,29 @@ def limit_urlencoded_forms(max_bytes: int, max_fields: int) -> None:
         abort(413)
 
 
+def refuse_nul_bytes() -> ResponseReturnValue | None:
+    """The 400 page for a query string or form holding a NUL byte, before any view runs.
+
+    Forms refuse control characters with a message beside the field; this is the net for
+    everything read without a form, since PostgreSQL cannot store or compare text with NUL.
+    """
+    for values in (request.args, request.form):
+        if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+            current_app.logger.warning("Refused a request with a NUL byte: %s", request.path)
+            return render_error(400, str(NUL_BYTE_TEXT))
+    return None
+
+
 def register_security(app: Flask) -> None:
-    """Limit form sizes, escape logs, and add the headers after every request."""
+    """Limit form sizes, refuse NUL bytes, escape logs, and add the headers after every
+    request."""
     app.logger.addFilter(EscapeControlCharacters())
 
     @app.before_request
     def limit_forms():
         limit_urlencoded_forms(app.config["MAX_FORM_MEMORY_SIZE"], app.config["MAX_FORM_PARTS"])
+
+    app.before_request(refuse_nul_bytes)
 
     @app.after_request
     def security_headers(response):

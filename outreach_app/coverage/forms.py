@@ -15,7 +15,11 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from outreach_app.core.validation import FieldError
+from outreach_app.core.validation import (
+    CONTROL_CHARACTERS_MESSAGE,
+    FieldError,
+    has_control_characters,
+)
 from outreach_app.coverage.services import (
     DEFAULT_STALE_MONTHS,
     MAX_STALE_MONTHS,
@@ -65,6 +69,10 @@ def parse_query(args: Mapping[str, Any], today: date) -> CoverageQuery:
     """The period and stale-partner months from query arguments, checked."""
     values = {name: _arg(args, name) for name in ("period", "from", "to", "stale")}
     errors: dict[str, str] = {}
+    for name, value in values.items():
+        if has_control_characters(value):
+            errors[name] = str(CONTROL_CHARACTERS_MESSAGE)
+            values[name] = ""
     name = values["period"] or "12m"
     if name not in PERIODS:
         errors["period"] = _("Choose a period from the list.")
@@ -72,7 +80,7 @@ def parse_query(args: Mapping[str, Any], today: date) -> CoverageQuery:
     try:
         period = resolve_period(name, today, values["from"], values["to"])
     except FieldError as error:
-        errors[error.field] = error.message
+        errors.setdefault(error.field, error.message)
         period = resolve_period("12m", today)
     stale = DEFAULT_STALE_MONTHS
     if values["stale"]:

@@ -130,7 +130,7 @@ def index():
     return redirect(url_for(".report", region_id=region.id, **args))
 
 
-@bp.route("/<int:region_id>")
+@bp.route("/<id:region_id>")
 @login_required
 def report(region_id: int):
     """The coverage page of one region for one period."""
@@ -208,7 +208,7 @@ def _export_report(region_id: int) -> CoverageReport:
     return _report(user, region, query)
 
 
-@bp.route("/<int:region_id>/export.csv")
+@bp.route("/<id:region_id>/export.csv")
 @login_required
 def export_csv(region_id: int):
     """The page's figures as CSV (UTF-8 with BOM), one section after another."""
@@ -220,7 +220,7 @@ def export_csv(region_id: int):
     )
 
 
-@bp.route("/<int:region_id>/export.xlsx")
+@bp.route("/<id:region_id>/export.xlsx")
 @login_required
 def export_xlsx(region_id: int):
     """The page's figures as an Excel workbook, one sheet per breakdown."""
@@ -232,7 +232,7 @@ def export_xlsx(region_id: int):
     )
 
 
-@bp.route("/<int:region_id>/export.pdf")
+@bp.route("/<id:region_id>/export.pdf")
 @login_required
 def export_pdf(region_id: int):
     """A one-page printable summary of the page's figures."""
@@ -267,14 +267,14 @@ def _json_report(user: User, region_id: int) -> Response:
     return response
 
 
-@bp.route("/<int:region_id>.json")
+@bp.route("/<id:region_id>.json")
 @login_required
 def report_json(region_id: int):
     """The page's figures as JSON, for a logged-in user."""
     return _json_report(_user(), region_id)
 
 
-@api_bp.route("/<int:region_id>")
+@api_bp.route("/<id:region_id>")
 @limiter.limit(lambda: current_app.config.get("COVERAGE_API_LIMIT", API_LIMIT))
 def api_report(region_id: int):
     """The coverage JSON for reporting tools: ``Authorization: Bearer <token>``, read-only."""

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, true
 
 from outreach_app.auth.models import Role, User
 from outreach_app.auth.scope import scope_clause, scope_of
+from outreach_app.core.ids import parse_id
 from outreach_app.core.validation import FieldError
 from outreach_app.coverage.models import DIM_ALL, DIM_GROUP, DIM_TOPIC, METRICS, CoverageRollup
 from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind, EventStatus
@@ -293,11 +294,8 @@ def default_region(user: User) -> Region | None:
 
 def region_in_scope(user: User, region_id: Any) -> Region | None:
     """The region with this id if the user may see coverage for it, else None."""
-    try:
-        value = int(region_id)
-    except (TypeError, ValueError):
-        return None
-    if not 1 <= value <= 2**31 - 1:
+    value = parse_id(region_id)
+    if value is None:
         return None
     stmt = select(Region).where(Region.id == value, scope_clause(Region, scope_of(user)))
     return db.session.scalars(stmt).first()

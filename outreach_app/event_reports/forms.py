@@ -8,12 +8,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
+from outreach_app.core.forms import FlaskForm
 from outreach_app.event_reports.photos import MAX_PHOTO_BYTES
 from outreach_app.event_reports.services import (
     CAPTION_MAX_LENGTH,

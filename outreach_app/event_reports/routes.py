@@ -105,7 +105,7 @@ def _attach(form: ReportForm, error: ReportError) -> None:
         form.form_errors.append(error.message)
 
 
-@bp.route("/<int:event_id>/report", methods=["GET", "POST"])
+@bp.route("/<id:event_id>/report", methods=["GET", "POST"])
 @login_required
 def report(event_id: int):
     """The post-event report: saving it completes a confirmed event; heads may change it later."""
@@ -150,7 +150,7 @@ def report(event_id: int):
     )
 
 
-@bp.route("/<int:event_id>/photos", methods=["GET", "POST"])
+@bp.route("/<id:event_id>/photos", methods=["GET", "POST"])
 @login_required
 def photos(event_id: int):
     """The event's photos, and the upload form for those who may add some."""
@@ -232,21 +232,21 @@ def _send_photo(event_id: int, photo_id: int, thumb: bool):
     return response
 
 
-@bp.route("/<int:event_id>/photos/<int:photo_id>")
+@bp.route("/<id:event_id>/photos/<id:photo_id>")
 @login_required
 def photo(event_id: int, photo_id: int):
     """One photo, for users who may see the event."""
     return _send_photo(event_id, photo_id, thumb=False)
 
 
-@bp.route("/<int:event_id>/photos/<int:photo_id>/thumb")
+@bp.route("/<id:event_id>/photos/<id:photo_id>/thumb")
 @login_required
 def photo_thumb(event_id: int, photo_id: int):
     """A photo's 400-pixel thumbnail, for users who may see the event."""
     return _send_photo(event_id, photo_id, thumb=True)
 
 
-@bp.route("/<int:event_id>/photos/<int:photo_id>/delete", methods=["GET", "POST"])
+@bp.route("/<id:event_id>/photos/<id:photo_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_photo(event_id: int, photo_id: int):
     """Ask, then remove a photo and its files."""

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from outreach_app.attendee.models import CheckIn
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import MAX_ID
+from outreach_app.core.ids import MAX_ID
 from outreach_app.core.validation import FieldError
 from outreach_app.coverage.rollups import event_key, lock_events
 from outreach_app.event_reports.photos import (

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,6 +26,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from outreach_app.auth.models import User
+from outreach_app.core.forms import FlaskForm
+from outreach_app.core.ids import parse_id
 from outreach_app.events.lifecycle import CHANGE_REASON_MAX
 from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind
 from outreach_app.events.services import (
@@ -42,7 +43,6 @@ from outreach_app.events.services import (
 )
 from outreach_app.partners.forms import clean_block, clean_line
 from outreach_app.partners.models import Partner
-from outreach_app.partners.services import parse_id
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
 

@@ -183,7 +183,7 @@ def new_event():
     return redirect(url_for(".event_detail", event_id=events[0].id))
 
 
-@bp.route("/<int:event_id>")
+@bp.route("/<id:event_id>")
 @login_required
 def event_detail(event_id: int):
     """One event: its facts, lifecycle buttons, the post-event report and its history."""
@@ -205,7 +205,7 @@ def event_detail(event_id: int):
     )
 
 
-@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:event_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_event(event_id: int):
     """Change an event; completed events only for heads and admins, cancelled ones never."""
@@ -236,7 +236,7 @@ def edit_event(event_id: int):
     return redirect(url_for(".event_detail", event_id=event.id))
 
 
-@bp.route("/<int:event_id>/status", methods=["POST"])
+@bp.route("/<id:event_id>/status", methods=["POST"])
 @login_required
 def change_event_status(event_id: int):
     """Move an event along its lifecycle; completing goes through the post-event report."""
@@ -245,6 +245,8 @@ def change_event_status(event_id: int):
     form = StatusForm()
     detail = url_for(".event_detail", event_id=event.id)
     if not form.validate_on_submit():
+        if form.reason.errors and form.to.data == EventStatus.CANCELLED.value:
+            return render_template("events/cancel.html", event=event, form=form)
         flash(_("This form has expired. Reload the page and try again."), "danger")
         return redirect(detail)
     try:
@@ -271,7 +273,7 @@ def change_event_status(event_id: int):
     return redirect(detail)
 
 
-@bp.route("/<int:event_id>/cancel")
+@bp.route("/<id:event_id>/cancel")
 @login_required
 def cancel_event(event_id: int):
     """Ask why before cancelling; the form posts to the status change."""
@@ -287,7 +289,7 @@ def cancel_event(event_id: int):
     return render_template("events/cancel.html", event=event, form=form)
 
 
-@bp.route("/<int:event_id>/duplicate", methods=["POST"])
+@bp.route("/<id:event_id>/duplicate", methods=["POST"])
 @login_required
 def duplicate_event(event_id: int):
     """Open the new-event form filled in from this event, a week later; nothing is saved yet."""

@@ -29,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 from outreach_app.attendee.stats import RunCounts, run_counts
 from outreach_app.auth.access import admin_required
 from outreach_app.auth.models import Role, User
-from outreach_app.auth.scope import MAX_ID, get_scoped_or_404
+from outreach_app.auth.scope import get_scoped_or_404
 from outreach_app.core.downloads import content_disposition
 from outreach_app.core.validation import FieldError
 from outreach_app.events.lifecycle import is_locked_for, needs_change_reason
@@ -93,13 +93,6 @@ LANGUAGE_AUTONYMS = {HandoutLanguage.ZH_CN: "中文", HandoutLanguage.EN: "Engli
 
 def _user() -> User:
     return current_user._get_current_object()
-
-
-def _id_or_404(value: int) -> int:
-    """Ids past the database's integer range cannot exist (and would upset the driver)."""
-    if not 0 < value <= MAX_ID:
-        abort(404)
-    return value
 
 
 def _show_error(form: Any, error: FieldError) -> None:
@@ -179,7 +172,7 @@ def library():
 
 
 def _load_handout(handout_id: int) -> Handout:
-    return db.get_or_404(Handout, _id_or_404(handout_id))
+    return db.get_or_404(Handout, handout_id)
 
 
 def _chosen(items: list[Any], value: str | None) -> Any:
@@ -222,7 +215,7 @@ def new_handout():
     return render_template("handouts/new.html", form=form)
 
 
-@bp.route("/admin/handouts/<int:handout_id>")
+@bp.route("/admin/handouts/<id:handout_id>")
 @admin_required
 def handout_detail(handout_id: int):
     """A handout's current text and every earlier version; ``?version=N`` shows version N."""
@@ -244,7 +237,7 @@ def handout_detail(handout_id: int):
     )
 
 
-@bp.route("/admin/handouts/<int:handout_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/handouts/<id:handout_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_handout(handout_id: int):
     """Write a new version of the text; the versions before it stay exactly as they were."""
@@ -288,7 +281,7 @@ class ActiveForm(ConfirmForm):
     to = HiddenField()
 
 
-@bp.route("/admin/handouts/<int:handout_id>/active", methods=["GET", "POST"])
+@bp.route("/admin/handouts/<id:handout_id>/active", methods=["GET", "POST"])
 @admin_required
 def handout_active(handout_id: int):
     """Confirm, then take a handout out of use (no new print runs) or put it back."""
@@ -350,7 +343,7 @@ def suggested_handout(event: Event, handouts: list[Handout]) -> Handout | None:
 
 def _load_run(event: Event, run_id: int) -> PrintRun:
     """A print run of ``event``; a run of any other event is a 404 like a missing one."""
-    stmt = select(PrintRun).where(PrintRun.id == _id_or_404(run_id), PrintRun.event_id == event.id)
+    stmt = select(PrintRun).where(PrintRun.id == run_id, PrintRun.event_id == event.id)
     run = db.session.scalars(stmt).first()
     if run is None:
         abort(404)
@@ -395,7 +388,7 @@ def _event_page(event: Event) -> str:
     return url_for("events.event_detail", event_id=event.id) + "#handouts"
 
 
-@bp.route("/events/<int:event_id>/print-runs/new", methods=["GET", "POST"])
+@bp.route("/events/<id:event_id>/print-runs/new", methods=["GET", "POST"])
 @login_required
 def new_print_run(event_id: int):
     """Choose a handout, copies and layout; "Preview" shows page one, "Print" makes the run."""
@@ -461,7 +454,7 @@ def new_print_run(event_id: int):
     )
 
 
-@bp.route("/events/<int:event_id>/print-runs/preview.png")
+@bp.route("/events/<id:event_id>/print-runs/preview.png")
 @login_required
 def preview_print_run(event_id: int):
     """Page one of a handout as it would print for this event now, as a PNG."""
@@ -489,7 +482,7 @@ def preview_print_run(event_id: int):
     return response
 
 
-@bp.route("/events/<int:event_id>/print-runs/<int:run_id>/pdf")
+@bp.route("/events/<id:event_id>/print-runs/<id:run_id>/pdf")
 @login_required
 def download_print_run(event_id: int, run_id: int):
     """The run's PDF, every copy with its own code; a withdrawn run is gone (410)."""
@@ -510,7 +503,7 @@ def download_print_run(event_id: int, run_id: int):
     return response
 
 
-@bp.route("/events/<int:event_id>/print-runs/<int:run_id>/revoke", methods=["GET", "POST"])
+@bp.route("/events/<id:event_id>/print-runs/<id:run_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_run(event_id: int, run_id: int):
     """Ask why, then withdraw a run: its codes then open the "withdrawn" page."""

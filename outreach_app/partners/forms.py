@@ -7,12 +7,12 @@ import unicodedata
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
+from outreach_app.core.forms import FlaskForm
+from outreach_app.core.ids import parse_id
 from outreach_app.partners.models import PARTNER_KIND_LABELS, PartnerKind
-from outreach_app.partners.services import parse_id
 
 # Loose on purpose: digits, spaces, dashes, plus and parentheses, with at least one digit, as in
 # "0532-8000 0000" or "+86 (532) 80000000". Extensions and remarks belong in the notes.

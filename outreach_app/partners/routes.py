@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -27,7 +26,6 @@ from outreach_app.partners.services import (
     archive_partner,
     branches_in_scope,
     create_partner,
-    parse_id,
     parse_kind,
     partner_history,
     partner_list_query,
@@ -47,12 +45,7 @@ def _user() -> User:
 
 
 def _load_partner(partner_id: int, user: User) -> Partner:
-    """The partner if ``user`` may see it, else 404.
-
-    Ids beyond the database's integer range are refused first: the driver would fail on them.
-    """
-    if parse_id(partner_id) is None:
-        abort(404)
+    """The partner if ``user`` may see it, else 404."""
     return get_scoped_or_404(Partner, partner_id, user)
 
 
@@ -150,7 +143,7 @@ def new_partner():
     return render_template("partners/form.html", form=form, partner=None)
 
 
-@bp.route("/<int:partner_id>")
+@bp.route("/<id:partner_id>")
 @login_required
 def partner_detail(partner_id: int):
     """One partner: its details, its latest events and when it was last visited."""
@@ -164,7 +157,7 @@ def partner_detail(partner_id: int):
     )
 
 
-@bp.route("/<int:partner_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:partner_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_partner(partner_id: int):
     """Change a partner's details; region and branch stay inside the user's scope."""
@@ -186,7 +179,7 @@ def edit_partner(partner_id: int):
     return render_template("partners/form.html", form=form, partner=partner)
 
 
-@bp.route("/<int:partner_id>/archive", methods=["GET", "POST"])
+@bp.route("/<id:partner_id>/archive", methods=["GET", "POST"])
 @login_required
 def archive(partner_id: int):
     """Ask, then archive a partner: it leaves the directory, its events stay."""
@@ -204,7 +197,7 @@ def archive(partner_id: int):
     return render_template("partners/archive.html", form=form, partner=partner)
 
 
-@bp.route("/<int:partner_id>/restore", methods=["POST"])
+@bp.route("/<id:partner_id>/restore", methods=["POST"])
 @login_required
 def restore(partner_id: int):
     """Bring an archived partner back into the directory."""

@@ -13,7 +13,8 @@ from sqlalchemy.orm import selectinload
 
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import MAX_ID, scope_clause, scope_of, scoped_select
+from outreach_app.auth.scope import scope_clause, scope_of, scoped_select
+from outreach_app.core.ids import parse_id
 from outreach_app.core.validation import FieldError
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
@@ -54,15 +55,6 @@ class PartnerFilters:
     def is_active(self) -> bool:
         """True when anything narrows the list."""
         return bool(self.q or self.kind or self.region or self.include_archived)
-
-
-def parse_id(value: Any) -> int | None:
-    """A positive database id from user input, or None for anything else."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= MAX_ID else None
 
 
 def parse_kind(value: Any) -> PartnerKind | None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, Form, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from outreach_app.core.forms import FlaskForm, Form
+from outreach_app.core.ids import parse_id
 from outreach_app.regions.models import BRANCH_ACCESS_LABELS, BranchAccess
 from outreach_app.regions.services import RegionNode, normalize_code
 
@@ -27,11 +28,15 @@ def code_filter(value: str | None) -> str | None:
     return normalize_code(value) if isinstance(value, str) else value
 
 
-def int_or_none(value: object) -> int | None:
-    """A select value as an id; the empty option is None."""
+def blank_or_id(value: object) -> int | None:
+    """A select value as an id, None for the empty option; anything else is refused (WTForms
+    reports a ValueError from ``coerce`` as an invalid choice)."""
     if value in (None, "", "None"):
         return None
-    return int(value)  # type: ignore[call-overload]
+    key = parse_id(value)
+    if key is None:
+        raise ValueError("not an id")
+    return key
 
 
 def region_choices(
@@ -64,7 +69,7 @@ class RegionForm(FlaskForm):
     name_en = StringField(
         _l("Name (English)"), validators=[Optional(), Length(max=120)], filters=[strip]
     )
-    parent_id = SelectField(_l("Parent region"), coerce=int_or_none)
+    parent_id = SelectField(_l("Parent region"), coerce=blank_or_id)
     division_code = StringField(
         _l("Division code"),
         validators=[
@@ -94,7 +99,7 @@ class BranchForm(FlaskForm):
     """A branch; unticking "active" deactivates it."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
-    region_id = SelectField(_l("Region"), coerce=int_or_none, validators=[DataRequired()])
+    region_id = SelectField(_l("Region"), coerce=parse_id, validators=[DataRequired()])
     address = StringField(_l("Address"), validators=[Length(max=200)], filters=[strip])
     phone = StringField(_l("Phone"), validators=[Length(max=40)], filters=[strip])
     is_active = BooleanField(_l("Active"), default=True)
@@ -107,9 +112,15 @@ STATUS_CHOICES = [
 ]
 
 
+class RegionSearchForm(Form):
+    """The search above the region tree; read from the query string."""
+
+    q = StringField(_l("Find a region by name or division code"), filters=[strip])
+
+
 class BranchFilterForm(Form):
     """The search and filters above the branch list; read from the query string."""
 
     q = StringField(_l("Name or address"), filters=[strip])
-    region = SelectField(_l("Region"), coerce=int_or_none, validate_choice=False)
+    region = SelectField(_l("Region"), coerce=parse_id, validate_choice=False)
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, validate_choice=False)

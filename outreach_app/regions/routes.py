@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -16,12 +17,14 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from outreach_app.auth.access import admin_required
+from outreach_app.core.ids import parse_id
 from outreach_app.extensions import db
 from outreach_app.regions.forms import (
     BranchFilterForm,
     BranchForm,
     RegionForm,
     RegionImportForm,
+    RegionSearchForm,
     region_choices,
 )
 from outreach_app.regions.models import Branch, BranchAccess, Region
@@ -75,17 +78,31 @@ def _region_data(form: RegionForm) -> RegionData:
 def region_tree():
     """The whole region tree, or the regions matching ``?q=`` with where they sit."""
     tree = load_region_tree()
-    query = request.args.get("q", "").strip()[:80]
-    focus = tree.by_id.get(request.args.get("focus", type=int) or 0)
+    search = RegionSearchForm(request.args)
+    query = (search.q.data or "")[:80]
+    focus = tree.by_id.get(parse_id(request.args.get("focus")) or 0)
     return render_template(
         "regions/tree.html",
         tree=tree,
+        search=search,
         query=query,
         matches=tree.search(query) if query else None,
         expand_all=request.args.get("expand") == "all",
         open_ids=set(focus.path_ids) if focus else set(),
         focus_id=focus.id if focus else None,
     )
+
+
+def _region_arg_or_404(name: str) -> Region | None:
+    """The region the query argument ``name`` names; None when it is not given, a 404 when it
+    names no region."""
+    value = request.args.get(name)
+    if not value:
+        return None
+    key = parse_id(value)
+    if key is None:
+        abort(404)
+    return db.get_or_404(Region, key)
 
 
 def _tree_url(region: Region) -> str:
@@ -96,8 +113,7 @@ def _tree_url(region: Region) -> str:
 @admin_required
 def new_region():
     """Create a region; ``?parent=ID`` preselects where it goes."""
-    parent_id = request.args.get("parent", type=int)
-    preset = db.get_or_404(Region, parent_id) if parent_id is not None else None
+    preset = _region_arg_or_404("parent")
     tree = load_region_tree()
     form = RegionForm(parent_id=preset.id if preset else None)
     form.parent_id.choices = region_choices(
@@ -120,7 +136,7 @@ def new_region():
     return render_template("regions/region_form.html", form=form, region=None, tree=tree)
 
 
-@bp.route("/regions/<int:region_id>/edit", methods=["GET", "POST"])
+@bp.route("/regions/<id:region_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_region(region_id: int):
     """Edit a region; a new parent moves it with everything below it."""
@@ -215,8 +231,7 @@ def list_branches():
     tree = load_region_tree()
     filters = BranchFilterForm(request.args)
     filters.region.choices = region_choices(tree, _("All regions"))
-    region_id = request.args.get("region", type=int)
-    region = db.get_or_404(Region, region_id) if region_id else None
+    region = _region_arg_or_404("region")
     query = (filters.q.data or "")[:120]
     status = filters.status.data if filters.status.data in ("active", "inactive") else ""
     page = db.paginate(
@@ -254,7 +269,7 @@ def new_branch():
     """Create a branch."""
     tree = load_region_tree()
     form = _branch_form(tree)
-    if request.method == "GET" and (region_id := request.args.get("region", type=int)):
+    if request.method == "GET" and (region_id := parse_id(request.args.get("region"))):
         form.region_id.data = region_id
     if form.validate_on_submit():
         try:
@@ -268,7 +283,7 @@ def new_branch():
     return render_template("regions/branch_form.html", form=form, branch=None)
 
 
-@bp.route("/branches/<int:branch_id>/edit", methods=["GET", "POST"])
+@bp.route("/branches/<id:branch_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_branch(branch_id: int):
     """Edit a branch; unticking "active" deactivates it (branches are never deleted)."""

@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from outreach_app.audit.services import record
+from outreach_app.core.validation import has_control_characters, without_control_characters
 from outreach_app.extensions import db
 from outreach_app.regions.models import (
     BRANCH_ACCESS_LABELS,
@@ -583,6 +584,8 @@ class _RowChecker:
             )
             self.report.problems.append(ImportProblem(line, "", message))
             return
+        if self._has_control_characters(line, cells):
+            return
         code, parent_code = normalize_code(cells[0]), normalize_code(cells[3])
         name, name_en = cells[1].strip(), cells[2].strip()
         problems: list[ImportProblem] = []
@@ -632,6 +635,27 @@ class _RowChecker:
         if existing is not None:
             row = replace(row, is_change=self._changes(row, existing))
         self.report.rows.append(row)
+
+    def _has_control_characters(self, line: int, cells: list[str]) -> bool:
+        """Report every value of the line holding a control character (a line break in a
+        quoted value, a NUL, an escape code); such a line is not checked further."""
+        name = without_control_characters(cells[1]).strip()
+        problems = [
+            ImportProblem(
+                line,
+                column,
+                _(
+                    "This value contains invisible characters (control codes, often pasted "
+                    "from another program). Remove them."
+                ),
+                without_control_characters(cell).strip(),
+                name,
+            )
+            for column, cell in zip(CSV_COLUMNS, cells, strict=True)
+            if has_control_characters(cell)
+        ]
+        self.report.problems.extend(problems)
+        return bool(problems)
 
     def _check_code(self, line: int, code: str, problem: _Problem) -> None:
         if not code:

@@ -19,7 +19,9 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import MAX_ID, scope_clause, scope_of, scoped_select
+from outreach_app.auth.scope import scope_clause, scope_of, scoped_select
+from outreach_app.core.ids import parse_id
+from outreach_app.core.validation import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from outreach_app.events.models import (
     Event,
     EventKind,
@@ -54,15 +56,6 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INVISIBLE = dict.fromkeys(
     [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x2060, 0xFEFF], None
 )
-
-
-def parse_id(value: Any) -> int | None:
-    """A positive database id from user input, or None for anything else."""
-    text = str(value).strip() if value is not None else ""
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
-        return None
-    number = int(text)
-    return number if 0 < number <= MAX_ID else None
 
 
 def parse_date(value: Any) -> date | None:
@@ -120,6 +113,8 @@ class EventFilters:
     date_to: date | None = None
     q: str = ""
     sort: str = DEFAULT_SORT
+    # The message for a search that held control characters (searched for without them).
+    q_problem: str = ""
 
     @property
     def is_active(self) -> bool:
@@ -228,7 +223,14 @@ def parse_filters(user: User, args: Mapping[str, Any]) -> EventFilters:
         date_to=date_to,
         q=clean_search(args.get("q")),
         sort=sort if sort in SORTS else DEFAULT_SORT,
+        q_problem=_search_problem(args.get("q")),
     )
+
+
+def _search_problem(value: Any) -> str:
+    if isinstance(value, str) and has_control_characters(value):
+        return str(CONTROL_CHARACTERS_MESSAGE)
+    return ""
 
 
 def filter_conditions(filters: EventFilters, *, dates: bool = True) -> list[ColumnElement[bool]]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import Form, PasswordField, SelectField, StringField, SubmitField
+from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from outreach_app.auth.models import ROLE_LABELS, Role
+from outreach_app.core.forms import FlaskForm, Form
+from outreach_app.core.ids import parse_id
 
 NONE_CHOICE = SelectChoice("", "—")
 
@@ -20,8 +21,7 @@ def strip_spaces(value: str | None) -> str | None:
 
 def selected_id(field: SelectField) -> int | None:
     """The id chosen in a select whose options are ids as strings; None for no choice."""
-    value = field.data
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return parse_id(field.data)
 
 
 def role_choices() -> list[SelectChoice]:

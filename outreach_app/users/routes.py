@@ -98,7 +98,7 @@ def create():
     return render_template("users/form.html", form=form, user=None)
 
 
-@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:user_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(user_id: int):
     """Display name, role and scope; a new role or scope logs the user out everywhere."""
@@ -149,7 +149,7 @@ def edit(user_id: int):
     )
 
 
-@bp.route("/<int:user_id>/deactivate", methods=["GET", "POST"])
+@bp.route("/<id:user_id>/deactivate", methods=["GET", "POST"])
 @admin_required
 def deactivate(user_id: int):
     """Ask for confirmation (GET), then disable the account and end its sessions (POST)."""
@@ -172,7 +172,7 @@ def deactivate(user_id: int):
     return render_template("users/deactivate.html", form=form, user=user)
 
 
-@bp.route("/<int:user_id>/reactivate", methods=["POST"])
+@bp.route("/<id:user_id>/reactivate", methods=["POST"])
 @admin_required
 def reactivate(user_id: int):
     """Enable a deactivated account again."""
@@ -185,7 +185,7 @@ def reactivate(user_id: int):
     return redirect(url_for("users.edit", user_id=user.id))
 
 
-@bp.route("/<int:user_id>/password", methods=["GET", "POST"])
+@bp.route("/<id:user_id>/password", methods=["GET", "POST"])
 @admin_required
 def reset_user_password(user_id: int):
     """Set a new password for a user; all of that user's sessions end."""

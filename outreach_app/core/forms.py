@@ -1,0 +1,94 @@
+"""The base classes of every form in the app: control characters are refused before anything
+else looks at the input.
+
+What was typed is checked as sent (each field's raw data, before filters clean it): a text
+field (not a hidden one) may hold no control character (Unicode category Cc), except line
+breaks and tabs in a text area, and no field may hold a NUL, which PostgreSQL cannot store in
+text. Such a field gets
+a message at once (shown also by filter forms, which are read without being validated), its
+text is kept without the control characters so that the page shows what remains, and
+``validate()`` answers False without running any other validator: custom validators may look
+the value up in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import wtforms
+from flask_wtf import FlaskForm as _FlaskForm
+from wtforms.fields import Field, FieldList, FormField, HiddenField, StringField, TextAreaField
+
+from outreach_app.core.validation import (
+    CONTROL_CHARACTERS_MESSAGE,
+    LINE_BREAKS,
+    has_control_characters,
+    without_control_characters,
+)
+
+
+def _leaf_fields(fields: Any) -> Iterator[Field]:
+    for field in fields:
+        if isinstance(field, FormField):
+            yield from _leaf_fields(field.form)
+        elif isinstance(field, FieldList):
+            yield from _leaf_fields(field.entries)
+        else:
+            yield field
+
+
+def _allowed_characters(field: Field) -> str | None:
+    """The control characters ``field`` may hold; None when only NUL is refused.
+
+    A hidden field is not typed by anyone (a message beside it could not be seen): its reader
+    checks its value, as ``safe_next`` does for the login's ``next``.
+    """
+    if isinstance(field, TextAreaField):
+        return LINE_BREAKS
+    if isinstance(field, StringField) and not isinstance(field, HiddenField):
+        return ""
+    return None
+
+
+def _is_refused(field: Field) -> bool:
+    allowed = _allowed_characters(field)
+    for value in field.raw_data or ():
+        if not isinstance(value, str):  # an uploaded file
+            continue
+        if "\x00" in value or (allowed is not None and has_control_characters(value, allowed)):
+            return True
+    return False
+
+
+class ControlCharacterCheck:
+    """Refuses control characters in submitted text (see the module's docstring)."""
+
+    def process(self, *args: Any, **kwargs: Any) -> None:
+        """Read the input as WTForms does, then mark the fields holding control characters."""
+        super().process(*args, **kwargs)  # type: ignore[misc]
+        for field in _leaf_fields(self):
+            if not _is_refused(field):
+                continue
+            if isinstance(field.data, str):
+                allowed = _allowed_characters(field) or ""
+                field.data = without_control_characters(field.data, allowed)
+            field.process_errors.append(CONTROL_CHARACTERS_MESSAGE)
+            field.errors = list(field.process_errors)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """False at once when a field holds control characters; else the usual validation."""
+        fields = list(_leaf_fields(self))
+        if any(_is_refused(field) for field in fields):
+            for field in fields:
+                field.errors = list(field.process_errors)
+            return False
+        return super().validate(extra_validators)  # type: ignore[misc]
+
+
+class FlaskForm(ControlCharacterCheck, _FlaskForm):
+    """A form posted from a page (Flask-WTF: request data and the CSRF token)."""
+
+
+class Form(ControlCharacterCheck, wtforms.Form):
+    """A form read from given data, such as the query string of a filter bar (no CSRF)."""
