@@ -117,6 +117,36 @@ def test_query_ids_that_name_nothing(client, auth, world, value):
 # --- NUL bytes ---------------------------------------------------------------------------------
 
 
+PAGED_LISTS = ["/admin/users/", "/admin/branches", "/partners/", "/handouts", "/events/"]
+
+
+@pytest.mark.parametrize("page", [str(2**31), str(2**63), "1" + "0" * 30, "+5", "1_0", "٥", "-3"])
+@pytest.mark.parametrize("path", PAGED_LISTS)
+def test_odd_page_numbers_show_a_page(client, auth, world, path, page):
+    auth.login("admin")
+    response = client.get(path, query_string={"page": page})
+    assert response.status_code == 200, (path, page)
+
+
+def test_page_numbers_are_read_in_one_place():
+    from outreach_app.core.pagination import MAX_PAGE, parse_page
+
+    assert [parse_page(v) for v in ("2", " 3 ", None, "", "0", "+5", "1_0", "٥", "x")] == [
+        2,
+        3,
+        1,
+        1,
+        1,
+        1,
+        1,
+        1,
+        1,
+    ]
+    assert parse_page(str(2**63)) == 1
+    assert parse_page("999999") == MAX_PAGE
+    assert parse_page("50", max_page=40) == 40
+
+
 @pytest.mark.parametrize(
     "query", ["q=a%00b", "region=1%00", "a%00=1", "q=ok&q=%00"], ids=["value", "id", "key", "2nd"]
 )

@@ -31,6 +31,7 @@ from outreach_app.auth.access import admin_required
 from outreach_app.auth.models import Role, User
 from outreach_app.auth.scope import get_scoped_or_404
 from outreach_app.core.downloads import content_disposition
+from outreach_app.core.pagination import paginate
 from outreach_app.core.validation import FieldError
 from outreach_app.events.lifecycle import is_locked_for, needs_change_reason
 from outreach_app.events.models import Event, EventStatus
@@ -83,7 +84,6 @@ from outreach_app.reference.models import TargetGroup, Topic
 bp = Blueprint("handouts", __name__)
 
 LIBRARY_PER_PAGE = 20
-MAX_PAGE = 10_000
 DEFAULT_COPIES = 50
 SENIORS = "seniors"
 PREVIEW_MAX_AGE = 60
@@ -111,12 +111,6 @@ def _csrf_failed(form: Any) -> bool:
     """True when the form's CSRF check failed (there is no check when CSRF is turned off)."""
     csrf = form._fields.get("csrf_token")
     return bool(csrf is not None and csrf.errors)
-
-
-def _page_number() -> int:
-    """The ``page`` argument, 1 when missing or odd, never past MAX_PAGE."""
-    page = request.args.get("page", type=int, default=1) or 1
-    return min(max(page, 1), MAX_PAGE)
 
 
 # The library, for everyone ---------------------------------------------------------------------
@@ -151,12 +145,7 @@ def library():
     form.topic.choices = topic_choices(topics, _("All topics"))
     form.group.choices = group_choices(groups, _("All groups"))
     filters = _library_filters(form, topics, groups, is_admin)
-    page = db.paginate(
-        library_select(filters),
-        page=_page_number(),
-        per_page=LIBRARY_PER_PAGE,
-        error_out=False,
-    )
+    page = paginate(library_select(filters), LIBRARY_PER_PAGE, error_out=False)
     versions = current_versions([h.id for h in page.items])
     return render_template(
         "handouts/library.html",

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from outreach_app.auth.models import Role, User
 from outreach_app.auth.scope import get_scoped_or_404
+from outreach_app.core.pagination import paginate
 from outreach_app.extensions import db
 from outreach_app.partners.forms import ConfirmForm, PartnerFilterForm, PartnerForm, kind_choices
 from outreach_app.partners.models import Partner
@@ -111,10 +112,8 @@ def list_partners():
         region=region_in_scope(user, request.args.get("region")),
         include_archived=bool(form.archived.data),
     )
-    page = db.paginate(
-        partner_list_query(user, filters),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
+    page = paginate(
+        partner_list_query(user, filters), current_app.config["PER_PAGE"], error_out=False
     )
     return render_template(
         "partners/list.html",

@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 
 from outreach_app.auth.access import admin_required
 from outreach_app.core.ids import parse_id
+from outreach_app.core.pagination import paginate
 from outreach_app.extensions import db
 from outreach_app.regions.forms import (
     BranchFilterForm,
@@ -234,10 +235,7 @@ def list_branches():
     region = _region_arg_or_404("region")
     query = (filters.q.data or "")[:120]
     status = filters.status.data if filters.status.data in ("active", "inactive") else ""
-    page = db.paginate(
-        branch_list_query(query, region, status),
-        per_page=current_app.config["PER_PAGE"],
-    )
+    page = paginate(branch_list_query(query, region, status), current_app.config["PER_PAGE"])
     return render_template(
         "regions/branches.html",
         page=page,

@@ -25,6 +25,7 @@ from flask_login import current_user, login_required
 
 from outreach_app.auth.models import Role, User
 from outreach_app.core.downloads import content_disposition
+from outreach_app.core.pagination import parse_page
 from outreach_app.events.models import EVENT_KIND_LABELS, EVENT_STATUS_LABELS
 from outreach_app.extensions import db, limiter
 from outreach_app.schedule.calendar import (
@@ -50,11 +51,11 @@ from outreach_app.schedule.feed import (
 )
 from outreach_app.schedule.services import (
     COUNT_CAP,
+    MAX_PAGE,
     event_page,
     filter_choices,
     parse_date,
     parse_filters,
-    parse_page,
 )
 
 bp = Blueprint("schedule", __name__)
@@ -110,7 +111,7 @@ def list_events():
     page = event_page(
         user,
         filters,
-        parse_page(request.args.get("page")),
+        parse_page(request.args.get("page"), MAX_PAGE),
         current_app.config["PER_PAGE"],
         count_cap=current_app.config.get("EVENT_COUNT_CAP", COUNT_CAP),
     )

@@ -70,14 +70,6 @@ def parse_date(value: Any) -> date | None:
     return day if MIN_YEAR <= day.year <= MAX_YEAR else None
 
 
-def parse_page(value: Any) -> int:
-    """A page number from 1 to MAX_PAGE; anything else is page 1."""
-    text = str(value).strip() if value is not None else ""
-    if not text.isascii() or not text.isdigit() or len(text) > 6:
-        return 1
-    return min(max(int(text), 1), MAX_PAGE)
-
-
 def clean_search(value: Any) -> str:
     """Search text without control or invisible characters, trimmed to SEARCH_MAX_LENGTH."""
     if not isinstance(value, str):

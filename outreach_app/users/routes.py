@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from outreach_app.auth.access import admin_required
 from outreach_app.auth.models import Role, User
+from outreach_app.core.pagination import paginate
 from outreach_app.extensions import db
 from outreach_app.users.forms import (
     ConfirmForm,
@@ -65,9 +66,7 @@ def list_users():
     stmt = user_list_select(
         search=filters.q.data or "", role=Role(role) if role else None, is_active=is_active
     )
-    page = db.paginate(
-        stmt, per_page=current_app.config["PER_PAGE"], max_per_page=100, error_out=False
-    )
+    page = paginate(stmt, current_app.config["PER_PAGE"], max_per_page=100, error_out=False)
     is_filtered = bool(filters.q.data or role or is_active is not None)
     return render_template("users/list.html", page=page, filters=filters, is_filtered=is_filtered)
 
