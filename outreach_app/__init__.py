@@ -144,12 +144,14 @@ def _register_blueprints(app: Flask) -> None:
     from outreach_app.event_reports.routes import bp as event_reports_bp
     from outreach_app.events.routes import bp as events_bp
     from outreach_app.handouts.routes import bp as handouts_bp
+    from outreach_app.home.routes import bp as home_bp
     from outreach_app.partners.routes import bp as partners_bp
     from outreach_app.regions.routes import bp as regions_bp
     from outreach_app.schedule.routes import bp as schedule_bp
     from outreach_app.users.routes import bp as users_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(home_bp)
     app.register_blueprint(coverage_bp, url_prefix="/coverage")
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp, url_prefix="/admin/users")

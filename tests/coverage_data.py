@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
-from outreach_app.auth.models import Role, User
+from outreach_app.auth.models import User
+from outreach_app.core.roles import Role
 from outreach_app.core.types import utcnow
 from outreach_app.coverage import rollups
 from outreach_app.events.models import Event, EventAttendance, EventKind, EventStatus

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from outreach_app.auth.models import Role, User
+from outreach_app.auth.models import User
 from outreach_app.auth.passwords import hash_password
+from outreach_app.core.roles import Role
 from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind

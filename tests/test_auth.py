@@ -19,7 +19,7 @@ from sqlalchemy import select
 from outreach_app import create_app
 from outreach_app.audit.models import AuditLog
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import scope_of, scoped_select
+from outreach_app.core.scope import scope_of, scoped_select
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner

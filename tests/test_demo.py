@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from outreach_app.auth.models import Role, User
+from outreach_app.auth.models import User
+from outreach_app.core.roles import Role
 from outreach_app.events.models import (
     Event,
     EventKind,

@@ -13,7 +13,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from outreach_app.audit.models import AuditLog
-from outreach_app.auth.models import Role, User
+from outreach_app.auth.models import User
+from outreach_app.core.roles import Role
 from outreach_app.events.conflicts import find_conflicts
 from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.events.services import EventInput, plan_new_events

@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from outreach_app.audit.models import AuditLog
-from outreach_app.auth.models import Role
+from outreach_app.core.roles import Role
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from outreach_app.regions.services import (

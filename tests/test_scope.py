@@ -5,7 +5,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import get_scoped_or_404, scope_of, scoped_select
+from outreach_app.core.scope import get_scoped_or_404, scope_of, scoped_select
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner

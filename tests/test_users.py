@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from outreach_app.audit.models import AuditLog
 from outreach_app.audit.services import record
-from outreach_app.auth.models import Role, User
+from outreach_app.auth.models import User
 from outreach_app.auth.passwords import verify_password
+from outreach_app.core.roles import Role
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch
 from tests.conftest import PASSWORD

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
@@ -20,27 +18,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from outreach_app.core.roles import Role
 from outreach_app.core.types import UTCDateTime, str_enum, utcnow
 from outreach_app.extensions import db
-from outreach_app.regions.models import Branch, Region
+from outreach_app.regions.models import Branch, Region, region_subtree
 
 if TYPE_CHECKING:
-    from outreach_app.auth.scope import Scope
-
-
-class Role(enum.StrEnum):
-    """What a user may do: administer everything, oversee a region, or work for a branch."""
-
-    ADMIN = "admin"
-    HEAD = "head"
-    STAFF = "staff"
-
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator"),
-    Role.HEAD: _l("Regional head"),
-    Role.STAFF: _l("Outreach staff"),
-}
+    from outreach_app.core.scope import Scope
 
 
 class User(UserMixin, db.Model):
@@ -95,7 +79,7 @@ class User(UserMixin, db.Model):
         """A head sees the users of their region and its branches; staff see their branch."""
         if scope.branch_id is not None:
             return cls.branch_id == scope.branch_id
-        subtree = scope.region_subtree()
+        subtree = region_subtree(scope)
         return or_(
             cls.region_id.in_(subtree),
             cls.branch_id.in_(select(Branch.id).where(Branch.region_id.in_(subtree))),

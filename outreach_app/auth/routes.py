@@ -40,7 +40,7 @@ def login():
     """The login form; one generic message for every failure, except that staff of a closed
     branch who give the right password are told why they cannot log in."""
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.index"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
@@ -55,7 +55,7 @@ def login():
             start_session(user, remember=form.remember.data)
             db.session.commit()
             flash(_("Welcome, %(name)s.", name=user.label), "success")
-            return redirect(safe_next(form.next.data) or url_for("core.home"))
+            return redirect(safe_next(form.next.data) or url_for("home.index"))
         db.session.commit()  # keep the audit entry of the failure
         flash(_("The user name or password is wrong, or the account is disabled."), "danger")
     return render_template("auth/login.html", form=form)
@@ -100,5 +100,5 @@ def change_password():
                         ),
                         "info",
                     )
-                return redirect(url_for("core.home"))
+                return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)

@@ -23,6 +23,7 @@ from wtforms.fields import Field, FieldList, FormField, HiddenField, StringField
 from outreach_app.core.validation import (
     CONTROL_CHARACTERS_MESSAGE,
     LINE_BREAKS,
+    ServiceError,
     has_control_characters,
     without_control_characters,
 )
@@ -92,3 +93,27 @@ class FlaskForm(ControlCharacterCheck, _FlaskForm):
 
 class Form(ControlCharacterCheck, wtforms.Form):
     """A form read from given data, such as the query string of a filter bar (no CSRF)."""
+
+
+def show_errors(form: Any, error: ServiceError) -> None:
+    """Put a service's messages on ``form``: each beside its field, unless that field already
+    shows one (the form's own validators spoke first); a name without a field goes to the
+    list ``<name>_errors`` when the form has one (a group of fields, such as the head counts),
+    else above the form with the form-wide messages."""
+    for name, message in error.problems.items():
+        field = form._fields.get(name) if name else None
+        if isinstance(field, Field):
+            if not field.errors:
+                field.errors = [*field.errors, message]
+            continue
+        group = getattr(form, f"{name}_errors", None) if name else None
+        if isinstance(group, list):
+            group.append(message)
+        else:
+            form.form_errors.append(message)
+
+
+def csrf_failed(form: Any) -> bool:
+    """True when the form's CSRF check failed (there is no check when CSRF is turned off)."""
+    csrf = form._fields.get("csrf_token")
+    return bool(csrf is not None and csrf.errors)

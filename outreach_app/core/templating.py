@@ -5,8 +5,8 @@ from datetime import datetime
 from flask import Flask, current_app, request
 from flask_babel import format_datetime
 
-from outreach_app.auth.models import ROLE_LABELS, Role
 from outreach_app.core.locale import current_language, html_lang
+from outreach_app.core.roles import ROLE_LABELS, Role
 
 # Pages of these blueprints belong under another blueprint's menu entry.
 NAV_PARENTS = {

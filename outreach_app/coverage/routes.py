@@ -53,10 +53,10 @@ from outreach_app.coverage.services import (
     build_report,
     default_region,
     region_choices,
-    region_in_scope,
 )
 from outreach_app.extensions import db, limiter
 from outreach_app.regions.models import BRANCH_ACCESS_LABELS, Region
+from outreach_app.regions.queries import region_in_scope
 
 bp = Blueprint("coverage", __name__)
 api_bp = Blueprint("coverage_api", __name__)

@@ -19,9 +19,9 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select, true
 
-from outreach_app.auth.models import Role, User
-from outreach_app.auth.scope import scope_clause, scope_of
-from outreach_app.core.ids import parse_id
+from outreach_app.auth.models import User
+from outreach_app.core.roles import Role
+from outreach_app.core.scope import scope_clause, scope_of
 from outreach_app.core.validation import FieldError
 from outreach_app.coverage.models import DIM_ALL, DIM_GROUP, DIM_TOPIC, METRICS, CoverageRollup
 from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind, EventStatus
@@ -290,15 +290,6 @@ def default_region(user: User) -> Region | None:
         return user.branch.region if user.branch is not None else None
     stmt = select(Region).where(Region.parent_id.is_(None)).order_by(Region.name, Region.id)
     return db.session.scalars(stmt.limit(1)).first()
-
-
-def region_in_scope(user: User, region_id: Any) -> Region | None:
-    """The region with this id if the user may see coverage for it, else None."""
-    value = parse_id(region_id)
-    if value is None:
-        return None
-    stmt = select(Region).where(Region.id == value, scope_clause(Region, scope_of(user)))
-    return db.session.scalars(stmt).first()
 
 
 def region_choices(user: User) -> list[Region]:

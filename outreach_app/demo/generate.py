@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Table, func, insert, select
 
-from outreach_app.auth.models import Role, User
+from outreach_app.auth.models import User
 from outreach_app.auth.passwords import hash_password
+from outreach_app.core.roles import Role
 from outreach_app.coverage import rollups
 from outreach_app.demo import names
 from outreach_app.demo.activities import (

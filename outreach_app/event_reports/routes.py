@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import get_scoped_or_404
+from outreach_app.core.scope import get_scoped_or_404
 from outreach_app.event_reports.forms import (
     ConfirmForm,
     PhotoForm,

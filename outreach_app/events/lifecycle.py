@@ -12,7 +12,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from outreach_app.audit.services import record
-from outreach_app.auth.models import Role, User
+from outreach_app.auth.models import User
+from outreach_app.core.roles import Role
 from outreach_app.core.types import utcnow
 from outreach_app.core.validation import FieldError
 from outreach_app.events.models import EVENT_STATUS_LABELS, Event, EventStatus

@@ -26,10 +26,10 @@ from outreach_app.core.types import UTCDateTime, str_enum, utcnow
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
 from outreach_app.reference.models import TargetGroup, Topic
-from outreach_app.regions.models import Branch, Region
+from outreach_app.regions.models import Branch, Region, region_subtree
 
 if TYPE_CHECKING:
-    from outreach_app.auth.scope import Scope
+    from outreach_app.core.scope import Scope
 
 
 class EventKind(enum.StrEnum):
@@ -155,7 +155,7 @@ class Event(db.Model):
         """A head sees events in their region; staff see their branch's events."""
         if scope.branch_id is not None:
             return cls.branch_id == scope.branch_id
-        return cls.region_id.in_(scope.region_subtree())
+        return cls.region_id.in_(region_subtree(scope))
 
     @property
     def kind_label(self) -> str:

@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from outreach_app.auth.models import Role, User
-from outreach_app.auth.scope import get_scoped_or_404, scope_of
+from outreach_app.auth.models import User
+from outreach_app.core.roles import Role
+from outreach_app.core.scope import get_scoped_or_404, scope_of
 from outreach_app.events.conflicts import find_conflicts
 from outreach_app.events.forms import EventForm, StatusForm, event_form_data
 from outreach_app.events.lifecycle import (
@@ -40,7 +41,7 @@ from outreach_app.events.services import (
 )
 from outreach_app.extensions import db
 from outreach_app.handouts.routes import print_runs_panel
-from outreach_app.partners.services import branches_in_scope, regions_in_scope
+from outreach_app.regions.queries import branches_in_scope, regions_in_scope
 
 bp = Blueprint("events", __name__)
 

@@ -23,15 +23,16 @@ from sqlalchemy.orm import selectinload
 
 from outreach_app.audit.models import AuditLog
 from outreach_app.audit.services import record
-from outreach_app.auth.models import Role, User
-from outreach_app.auth.scope import scope_clause, scope_of, scoped_select
+from outreach_app.auth.models import User
+from outreach_app.core.roles import Role
+from outreach_app.core.scope import scope_clause, scope_of, scoped_select
 from outreach_app.events.lifecycle import ReadOnlyEventError, check_change
 from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
-from outreach_app.partners.services import branch_in_scope, region_in_scope
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
+from outreach_app.regions.queries import branch_in_scope, region_in_scope
 
 # The messages spell these numbers out, so that each rule has one message to translate.
 TITLE_MAX = 200

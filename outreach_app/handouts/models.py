@@ -30,7 +30,7 @@ from outreach_app.extensions import db
 from outreach_app.reference.models import TargetGroup, Topic
 
 if TYPE_CHECKING:
-    from outreach_app.auth.scope import Scope
+    from outreach_app.core.scope import Scope
 
 MIN_COPIES = 1
 MAX_COPIES = 5000

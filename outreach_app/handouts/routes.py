@@ -27,11 +27,12 @@ from wtforms import Field, HiddenField
 from wtforms.fields.choices import SelectChoice
 
 from outreach_app.attendee.stats import RunCounts, run_counts
-from outreach_app.auth.access import admin_required
-from outreach_app.auth.models import Role, User
-from outreach_app.auth.scope import get_scoped_or_404
+from outreach_app.auth.models import User
+from outreach_app.core.access import admin_required
 from outreach_app.core.downloads import content_disposition
 from outreach_app.core.pagination import paginate
+from outreach_app.core.roles import Role
+from outreach_app.core.scope import get_scoped_or_404
 from outreach_app.core.validation import FieldError
 from outreach_app.events.lifecycle import is_locked_for, needs_change_reason
 from outreach_app.events.models import Event, EventStatus

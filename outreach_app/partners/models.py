@@ -12,10 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach_app.core.types import UTCDateTime, str_enum, utcnow
 from outreach_app.extensions import db
-from outreach_app.regions.models import Branch, Region
+from outreach_app.regions.models import Branch, Region, region_subtree
 
 if TYPE_CHECKING:
-    from outreach_app.auth.scope import Scope
+    from outreach_app.core.scope import Scope
 
 
 class PartnerKind(enum.StrEnum):
@@ -70,7 +70,7 @@ class Partner(db.Model):
         """A head sees partners in their region; staff see their branch's partners."""
         if scope.branch_id is not None:
             return cls.branch_id == scope.branch_id
-        return cls.region_id.in_(scope.region_subtree())
+        return cls.region_id.in_(region_subtree(scope))
 
     @property
     def kind_label(self) -> str:

@@ -14,9 +14,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from outreach_app.auth.models import Role, User
-from outreach_app.auth.scope import get_scoped_or_404
+from outreach_app.auth.models import User
 from outreach_app.core.pagination import paginate
+from outreach_app.core.roles import Role
+from outreach_app.core.scope import get_scoped_or_404
 from outreach_app.extensions import db
 from outreach_app.partners.forms import ConfirmForm, PartnerFilterForm, PartnerForm, kind_choices
 from outreach_app.partners.models import Partner
@@ -25,16 +26,14 @@ from outreach_app.partners.services import (
     PartnerError,
     PartnerFilters,
     archive_partner,
-    branches_in_scope,
     create_partner,
     parse_kind,
     partner_history,
     partner_list_query,
-    region_in_scope,
-    regions_in_scope,
     restore_partner,
     update_partner,
 )
+from outreach_app.regions.queries import branches_in_scope, region_in_scope, regions_in_scope
 
 bp = Blueprint("partners", __name__)
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach_app.core.types import str_enum
 from outreach_app.extensions import db
 
 if TYPE_CHECKING:
-    from outreach_app.auth.scope import Scope
+    from outreach_app.core.scope import Scope
 
 
 class RegionLevel(enum.IntEnum):
@@ -103,7 +103,15 @@ class Branch(db.Model):
         """A head sees the branches in their region; staff see their own branch."""
         if scope.branch_id is not None:
             return cls.id == scope.branch_id
-        return cls.region_id.in_(scope.region_subtree())
+        return cls.region_id.in_(region_subtree(scope))
 
     def __repr__(self) -> str:
         return f"<Branch {self.id} {self.name}>"
+
+
+def region_subtree(scope: Scope) -> Select[Any]:
+    """The ids of the regions inside ``scope``'s region subtree (every region for admins)."""
+    stmt = select(Region.id)
+    if scope.region_path is not None:
+        stmt = stmt.where(Region.path.startswith(scope.region_path, autoescape=True))
+    return stmt

@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from outreach_app.auth.access import admin_required
+from outreach_app.core.access import admin_required
 from outreach_app.core.ids import parse_id
 from outreach_app.core.pagination import paginate
 from outreach_app.extensions import db

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import scope_clause, scope_of
+from outreach_app.core.scope import scope_clause, scope_of
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.schedule.services import MAX_YEAR, MIN_YEAR, EventFilters, filter_conditions

@@ -19,8 +19,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import scope_clause, scope_of
 from outreach_app.auth.user_tokens import CALENDAR_FEED
+from outreach_app.core.scope import scope_clause, scope_of
 from outreach_app.core.types import utcnow
 from outreach_app.events.models import Event, EventStatus, event_staff
 from outreach_app.extensions import db

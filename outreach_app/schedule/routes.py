@@ -23,9 +23,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from outreach_app.auth.models import Role, User
+from outreach_app.auth.models import User
 from outreach_app.core.downloads import content_disposition
 from outreach_app.core.pagination import parse_page
+from outreach_app.core.roles import Role
 from outreach_app.events.models import EVENT_KIND_LABELS, EVENT_STATUS_LABELS
 from outreach_app.extensions import db, limiter
 from outreach_app.schedule.calendar import (

@@ -19,8 +19,8 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from outreach_app.auth.models import User
-from outreach_app.auth.scope import scope_clause, scope_of, scoped_select
 from outreach_app.core.ids import parse_id
+from outreach_app.core.scope import scope_clause, scope_of, scoped_select
 from outreach_app.core.validation import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from outreach_app.events.models import (
     Event,
@@ -33,6 +33,7 @@ from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Region
+from outreach_app.regions.queries import region_in_scope, regions_in_scope
 
 SEARCH_MAX_LENGTH = 100
 # Pages past this one would make the database skip more rows than anyone reads.
@@ -157,8 +158,6 @@ class FilterChoices:
 
 def filter_choices(user: User) -> FilterChoices:
     """The options of the filter bar; regions in tree order with their depth."""
-    from outreach_app.partners.services import regions_in_scope
-
     partners = scoped_select(Partner, user).where(Partner.is_archived.is_(False))
     return FilterChoices(
         groups=list(
@@ -177,16 +176,6 @@ def _existing_id(model: Any, value: Any) -> int | None:
     return db.session.execute(select(model.id).where(model.id == key)).scalar_one_or_none()
 
 
-def _region_in_scope(user: User, value: Any) -> tuple[int, str] | tuple[None, None]:
-    key = parse_id(value)
-    if key is not None:
-        stmt = scoped_select(Region, user).where(Region.id == key)
-        region = db.session.execute(stmt).scalar_one_or_none()
-        if region is not None:
-            return region.id, region.path
-    return None, None
-
-
 def _partner_in_scope(user: User, value: Any) -> int | None:
     key = parse_id(value)
     if key is None:
@@ -202,7 +191,8 @@ def parse_filters(user: User, args: Mapping[str, Any]) -> EventFilters:
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
     sort = args.get("sort")
-    region_id, region_path = _region_in_scope(user, args.get("region"))
+    region = region_in_scope(user, args.get("region"))
+    region_id, region_path = (region.id, region.path) if region is not None else (None, None)
     return EventFilters(
         kind=_enum_value(EventKind, args.get("kind")),
         status=_enum_value(EventStatus, args.get("status")),

@@ -7,9 +7,9 @@ from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from outreach_app.auth.models import ROLE_LABELS, Role
 from outreach_app.core.forms import FlaskForm, Form
 from outreach_app.core.ids import parse_id
+from outreach_app.core.roles import ROLE_LABELS, Role
 
 NONE_CHOICE = SelectChoice("", "—")
 

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from outreach_app.auth.access import admin_required
-from outreach_app.auth.models import Role, User
+from outreach_app.auth.models import User
+from outreach_app.core.access import admin_required
 from outreach_app.core.pagination import paginate
+from outreach_app.core.roles import Role
 from outreach_app.extensions import db
 from outreach_app.users.forms import (
     ConfirmForm,

@@ -11,10 +11,11 @@ from sqlalchemy.orm import selectinload
 
 from outreach_app.audit.models import AuditLog
 from outreach_app.audit.services import record
-from outreach_app.auth.models import Role, User
+from outreach_app.auth.models import User
 from outreach_app.auth.passwords import hash_password, password_problems
 from outreach_app.auth.services import find_user, normalize_username, set_password
 from outreach_app.auth.sessions import revoke_sessions
+from outreach_app.core.roles import Role
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch, Region, RegionLevel
 

@@ -12,7 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from openpyxl import load_workbook
 
-from outreach_app.auth.models import Role
+from outreach_app.core.roles import Role
 from outreach_app.extensions import db
 from outreach_app.regions.models import Region
 from tests.browser.conftest import SCREENSHOTS, login, screenshot

@@ -13,8 +13,8 @@ from typing import Any, Protocol, TypeVar
 from flask import abort
 from sqlalchemy import ColumnElement, Select, select, true
 
-from outreach_app.auth.models import Role, User
 from outreach_app.core.ids import parse_id
+from outreach_app.core.roles import Role
 from outreach_app.extensions import db
 
 
@@ -31,15 +31,6 @@ class Scope:
         """True for administrators, who see all data."""
         return self.role is Role.ADMIN
 
-    def region_subtree(self) -> Select[Any]:
-        """The ids of the regions inside this scope's region subtree."""
-        from outreach_app.regions.models import Region
-
-        stmt = select(Region.id)
-        if self.region_path is not None:
-            stmt = stmt.where(Region.path.startswith(self.region_path, autoescape=True))
-        return stmt
-
 
 class Scoped(Protocol):
     """A model that knows how to limit itself to a scope."""
@@ -48,10 +39,19 @@ class Scoped(Protocol):
     def scope_filter(cls, scope: Scope) -> ColumnElement[bool]: ...
 
 
+class ScopedUser(Protocol):
+    """What the scope of a user is read from (``auth.models.User``)."""
+
+    role: Role
+    region: Any
+    branch: Any
+    branch_id: int | None
+
+
 M = TypeVar("M")
 
 
-def scope_of(user: User) -> Scope:
+def scope_of(user: ScopedUser) -> Scope:
     """The scope of ``user``; an unscoped user, or staff of a deactivated branch, sees nothing."""
     if user.role is Role.ADMIN:
         return Scope(Role.ADMIN)
@@ -69,12 +69,12 @@ def scope_clause(model: type[Scoped], scope: Scope) -> ColumnElement[bool]:
     return model.scope_filter(scope)
 
 
-def scoped_select(model: type[M], user: User) -> Select[tuple[M]]:
+def scoped_select(model: type[M], user: ScopedUser) -> Select[tuple[M]]:
     """``select(model)`` limited to what ``user`` may see."""
     return select(model).where(scope_clause(model, scope_of(user)))  # type: ignore[arg-type]
 
 
-def get_scoped_or_404(model: type[M], object_id: Any, user: User) -> M:
+def get_scoped_or_404(model: type[M], object_id: Any, user: ScopedUser) -> M:
     """Load one object by id if ``user`` may see it; anything else is a 404, never a 403."""
     key = parse_id(object_id)
     if key is None:

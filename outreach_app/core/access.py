@@ -7,7 +7,7 @@ from typing import Any
 from flask import abort
 from flask_login import current_user, login_required
 
-from outreach_app.auth.models import Role
+from outreach_app.core.roles import Role
 
 
 def roles_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
