@@ -12,7 +12,6 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from outreach_app.core.downloads import spreadsheet_safe
+from outreach_app.core.months import Month
 from outreach_app.core.spreadsheets import xlsx_cell
 from outreach_app.coverage.services import CoverageReport, Figures, Period
 from outreach_app.partners.models import PARTNER_KIND_LABELS
@@ -47,9 +47,9 @@ def region_name(region: Region) -> str:
     return region.name
 
 
-def month_text(month: int) -> str:
-    """A YYYYMM month as YYYY-MM."""
-    return f"{month // 100:04d}-{month % 100:02d}"
+def month_text(month: Month) -> str:
+    """A month as YYYY-MM."""
+    return month.label
 
 
 def period_text(period: Period) -> str:
@@ -240,9 +240,7 @@ def report_sections(report: CoverageReport) -> list[Section]:
                 [
                     region_name(row.region),
                     str(BRANCH_ACCESS_LABELS[row.region.branch_access]),
-                    month_text(_month(row.last_event_on))
-                    if row.last_event_on
-                    else _("Never reached"),
+                    Month.of(row.last_event_on).label if row.last_event_on else _("Never reached"),
                     row.nearest_branch.name if row.nearest_branch else "",
                 ]
                 for row in gaps.all_rows
@@ -271,10 +269,6 @@ def child_label(child: Any) -> str:
     """A child row's name; the region's own events are marked as such."""
     name = region_name(child.region)
     return _("%(name)s (own events)", name=name) if child.is_own else name
-
-
-def _month(day: date) -> int:
-    return day.year * 100 + day.month
 
 
 # CSV --------------------------------------------------------------------------------------------
@@ -424,7 +418,7 @@ def report_data(report: CoverageReport) -> dict[str, Any]:
                     "region": region_ref(row.region),
                     "branch_access": str(row.region.branch_access),
                     "last_event_month": (
-                        month_text(_month(row.last_event_on)) if row.last_event_on else None
+                        Month.of(row.last_event_on).label if row.last_event_on else None
                     ),
                     "nearest_branch": (
                         {"id": row.nearest_branch.id, "name": row.nearest_branch.name}

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from outreach_app.core.validation import (
     CONTROL_CHARACTERS_MESSAGE,
-    FieldError,
+    ServiceError,
     has_control_characters,
 )
 from outreach_app.coverage.services import (
@@ -79,8 +79,9 @@ def parse_query(args: Mapping[str, Any], today: date) -> CoverageQuery:
         name = "12m"
     try:
         period = resolve_period(name, today, values["from"], values["to"])
-    except FieldError as error:
-        errors.setdefault(error.field, error.message)
+    except ServiceError as error:
+        for field_name, message in error.problems.items():
+            errors.setdefault(field_name, message)
         period = resolve_period("12m", today)
     stale = DEFAULT_STALE_MONTHS
     if values["stale"]:

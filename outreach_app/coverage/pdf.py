@@ -21,6 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Frame, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
+from outreach_app.core.months import Month
 from outreach_app.coverage.charts import nice_ceiling, nice_step
 from outreach_app.coverage.exports import (
     HELD_AND_PLANNED,
@@ -330,7 +331,7 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
                     [
                         region_name(row.region),
                         str(BRANCH_ACCESS_LABELS[row.region.branch_access]),
-                        month_text(row.last_event_on.year * 100 + row.last_event_on.month)
+                        Month.of(row.last_event_on).label
                         if row.last_event_on
                         else _("Never reached"),
                         row.nearest_branch.name if row.nearest_branch else "—",

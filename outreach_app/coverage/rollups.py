@@ -37,7 +37,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -60,6 +59,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
 from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
+from outreach_app.core.months import Month
 from outreach_app.coverage.models import DIM_ALL, DIM_GROUP, DIM_TOPIC, METRICS, CoverageRollup
 from outreach_app.events.models import (
     Event,
@@ -79,19 +79,6 @@ _PENDING_EVENTS = "coverage_pending_events"
 _PENDING_TREE = "coverage_pending_tree"
 
 
-def month_of(moment: datetime) -> int:
-    """The YYYYMM number of a date or datetime."""
-    return moment.year * 100 + moment.month
-
-
-def month_bounds(month: int) -> tuple[datetime, datetime]:
-    """The first moment of a YYYYMM month and of the month after it."""
-    year, mon = divmod(month, 100)
-    start = datetime(year, mon, 1)
-    end = datetime(year + 1, 1, 1) if mon == 12 else datetime(year, mon + 1, 1)
-    return start, end
-
-
 def _month_sql(column: Any) -> Any:
     return cast(extract("year", column), Integer) * 100 + cast(extract("month", column), Integer)
 
@@ -101,9 +88,13 @@ def _in_keys(keys: Iterable[Key]) -> Any:
     keys."""
     parts = []
     for region_id, month in keys:
-        start, end = month_bounds(month)
+        span = Month.from_number(month)
         parts.append(
-            and_(Event.region_id == region_id, Event.starts_at >= start, Event.starts_at < end)
+            and_(
+                Event.region_id == region_id,
+                Event.starts_at >= span.start,
+                Event.starts_at < span.end,
+            )
         )
     return or_(*parts) if parts else false()
 
@@ -397,7 +388,7 @@ def refresh(session: Session, keys: Iterable[Key], *, subtree: bool = True) -> N
 
 def event_key(event: Event) -> Key:
     """The (region, month) key an event counts in."""
-    return event.region_id, month_of(event.starts_at)
+    return event.region_id, Month.of(event.starts_at).number
 
 
 def lock_events(session: Session, keys: Iterable[Key] | None) -> None:
@@ -497,7 +488,7 @@ def target_of(session: Session, event_id: int) -> Target | None:
         region_id=row.region_id,
         region_path=row.path,
         branch_id=row.branch_id,
-        month=month_of(row.starts_at),
+        month=Month.of(row.starts_at).number,
         kind=str(row.kind),
         counts=row.status != EventStatus.CANCELLED,
     )
@@ -520,7 +511,7 @@ def bump(
             region_id=event_row.region_id,
             region_path=event_row.region.path,
             branch_id=event_row.branch_id,
-            month=month_of(event_row.starts_at),
+            month=Month.of(event_row.starts_at).number,
             kind=str(event_row.kind),
             counts=event_row.status is not EventStatus.CANCELLED,
         )
@@ -561,7 +552,7 @@ def _event_keys(obj: Event) -> set[Key]:
     for region_id in (*regions.deleted, *regions.unchanged, *regions.added):
         for starts_at in (*starts.deleted, *starts.unchanged, *starts.added):
             if region_id is not None and starts_at is not None:
-                keys.add((region_id, month_of(starts_at)))
+                keys.add((region_id, Month.of(starts_at).number))
     return keys
 
 
@@ -585,12 +576,12 @@ def _resolve(session: Session) -> set[Key]:
     for item in session.info.pop(_PENDING_EVENTS, set()):
         if isinstance(item, Event):
             if item.region_id is not None and item.starts_at is not None:
-                keys.add((item.region_id, month_of(item.starts_at)))
+                keys.add((item.region_id, Month.of(item.starts_at).number))
         elif item is not None:
             ids.add(item)
     if ids:
         stmt = select(Event.region_id, Event.starts_at).where(Event.id.in_(ids))
-        keys |= {(r, month_of(s)) for r, s in session.execute(stmt)}
+        keys |= {(r, Month.of(s).number) for r, s in session.execute(stmt)}
     return keys
 
 

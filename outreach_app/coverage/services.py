@@ -8,7 +8,6 @@ own, so a row per child region plus the region's own row add up to the total.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,9 +19,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, true
 
 from outreach_app.auth.models import User
+from outreach_app.core.months import Month
 from outreach_app.core.roles import Role
 from outreach_app.core.scope import scope_clause, scope_of
-from outreach_app.core.validation import FieldError
+from outreach_app.core.validation import ServiceError
 from outreach_app.coverage.models import DIM_ALL, DIM_GROUP, DIM_TOPIC, METRICS, CoverageRollup
 from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind, EventStatus
 from outreach_app.extensions import db
@@ -38,83 +38,70 @@ GAP_LIST_LIMIT = 50
 # Rates are shown as a percentage with one decimal (a share to 3 places), averages with two.
 RATE_PLACES = 3
 AVERAGE_PLACES = 2
-_MONTH_TEXT = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 # Periods ----------------------------------------------------------------------------------------
 
 
-def add_months(month: int, count: int) -> int:
-    """The YYYYMM ``count`` months after (or before, if negative) ``month``."""
-    year, mon = divmod(month, 100)
-    index = year * 12 + (mon - 1) + count
-    return (index // 12) * 100 + index % 12 + 1
-
-
 @dataclass(frozen=True)
 class Period:
-    """Whole months from ``first`` to ``last`` (YYYYMM, both included)."""
+    """Whole months from ``first`` to ``last`` (both included)."""
 
     name: str
-    first: int
-    last: int
+    first: Month
+    last: Month
 
     @property
-    def months(self) -> list[int]:
+    def months(self) -> list[Month]:
         """Every month of the period, oldest first."""
-        result, month = [], self.first
-        while month <= self.last:
-            result.append(month)
-            month = add_months(month, 1)
-        return result
+        return Month.range(self.first, self.last)
 
     @property
     def first_text(self) -> str:
         """The first month as YYYY-MM."""
-        return f"{self.first // 100:04d}-{self.first % 100:02d}"
+        return self.first.label
 
     @property
     def last_text(self) -> str:
         """The last month as YYYY-MM."""
-        return f"{self.last // 100:04d}-{self.last % 100:02d}"
+        return self.last.label
 
 
-def parse_month(text: Any) -> int | None:
-    """YYYY-MM as a YYYYMM number, or None if it is not a real month."""
-    match = _MONTH_TEXT.match(str(text or "").strip())
-    if not match:
+def parse_month(text: Any) -> Month | None:
+    """YYYY-MM as a month of the years 2000 to 2100, or None if it is not one."""
+    month = Month.parse(text)
+    if month is None or not 2000 <= month.year <= 2100:
         return None
-    year, mon = int(match[1]), int(match[2])
-    if not (2000 <= year <= 2100 and 1 <= mon <= 12):
-        return None
-    return year * 100 + mon
+    return month
 
 
 def resolve_period(name: Any, today: date, first: Any = None, last: Any = None) -> Period:
     """The period a user chose; unknown names fall back to the last 12 months.
 
-    Raises ``FieldError`` for a custom period that is malformed, reversed or too long.
+    Raises ``ServiceError`` for a custom period that is malformed, reversed or too long.
     """
-    this_month = today.year * 100 + today.month
+    this_month = Month.of(today)
     if name == "month":
         return Period("month", this_month, this_month)
     if name == "quarter":
-        start = today.year * 100 + (today.month - 1) // 3 * 3 + 1
-        return Period("quarter", start, add_months(start, 2))
+        start = this_month.quarter_start
+        return Period("quarter", start, start + 2)
     if name == "year":
-        return Period("year", today.year * 100 + 1, today.year * 100 + 12)
+        return Period("year", Month(today.year, 1), Month(today.year, 12))
     if name == "custom":
         start, end = parse_month(first), parse_month(last)
         if start is None:
-            raise FieldError("from", _("Enter the first month as YYYY-MM."))
+            raise ServiceError(_("Enter the first month as YYYY-MM."), field="from")
         if end is None:
-            raise FieldError("to", _("Enter the last month as YYYY-MM."))
+            raise ServiceError(_("Enter the last month as YYYY-MM."), field="to")
         if end < start:
-            raise FieldError("to", _("The last month must not be before the first."))
-        if len(Period("custom", start, end).months) > MAX_CUSTOM_MONTHS:
-            raise FieldError("to", _("Choose at most %(count)d months.", count=MAX_CUSTOM_MONTHS))
+            raise ServiceError(_("The last month must not be before the first."), field="to")
+        if end - start + 1 > MAX_CUSTOM_MONTHS:
+            raise ServiceError(
+                _("Choose at most %(count)d months.", count=MAX_CUSTOM_MONTHS), field="to"
+            )
         return Period("custom", start, end)
-    return Period("12m", add_months(this_month, -11), this_month)
+    return Period("12m", this_month - 11, this_month)
 
 
 # Figures ----------------------------------------------------------------------------------------
@@ -270,7 +257,7 @@ class CoverageReport:
     by_kind: list[tuple[EventKind, str, Figures]]
     by_group: list[tuple[TargetGroup, Figures]]
     by_topic: list[tuple[Topic, Figures]]
-    trend: list[tuple[int, Figures]]
+    trend: list[tuple[Month, Figures]]
     children: list[ChildRow]
     gaps: GapReport
     stale_partners: list[StalePartner]
@@ -336,7 +323,7 @@ def build_report(
     stale_months: int = DEFAULT_STALE_MONTHS,
 ) -> CoverageReport:
     """All figures for ``region`` (already checked to be in the user's scope) and ``period``."""
-    in_period = CoverageRollup.month.between(period.first, period.last)
+    in_period = CoverageRollup.month.between(period.first.number, period.last.number)
     in_scope = _rollup_scope(user)
 
     def grouped(
@@ -367,7 +354,7 @@ def build_report(
     kinds = {kind: Figures() for kind in EventKind}
     for row in grouped([region.id], True, DIM_ALL, CoverageRollup.month, CoverageRollup.kind):
         total.add(row._mapping)
-        trend[row.month].add(row._mapping)
+        trend[Month.from_number(row.month)].add(row._mapping)
         kinds[EventKind(row.kind)].add(row._mapping)
 
     groups = {g.id: g for g in db.session.scalars(select(TargetGroup))}
@@ -398,8 +385,9 @@ def build_report(
         figures = Figures()
         figures.add(row._mapping)
         child.figures.add(row._mapping)
-        child.held_by_month[month_index[row.month]] += figures.held
-        child.planned_by_month[month_index[row.month]] += figures.planned
+        index = month_index[Month.from_number(row.month)]
+        child.held_by_month[index] += figures.held
+        child.planned_by_month[index] += figures.planned
 
     children = _child_regions(region)
     child_rows = {c.id: child_row(c) for c in children}
@@ -468,8 +456,8 @@ def _gaps(user: User, region: Region, period: Period, today: date) -> GapReport:
         return GapReport(0, 0, 0, 0, 0, 0, [], 0)
     # Events held per area and month, from its subtree rows, up to this month: an area is
     # reached once an event took place there, not when one is planned.
-    this_month = today.year * 100 + today.month
-    events_by_month: dict[int, dict[int, int]] = defaultdict(dict)
+    this_month = Month.of(today)
+    events_by_month: dict[int, dict[Month, int]] = defaultdict(dict)
     area_ids = [a.id for a in areas]
     for start in range(0, len(area_ids), 500):
         stmt = (
@@ -482,14 +470,14 @@ def _gaps(user: User, region: Region, period: Period, today: date) -> GapReport:
                 CoverageRollup.region_id.in_(area_ids[start : start + 500]),
                 CoverageRollup.subtree.is_(True),
                 CoverageRollup.dim == DIM_ALL,
-                CoverageRollup.month <= max(this_month, period.last),
+                CoverageRollup.month <= max(this_month, period.last).number,
                 _rollup_scope(user),
             )
             .group_by(CoverageRollup.region_id, CoverageRollup.month)
         )
         for region_id, month, events in db.session.execute(stmt):
             if events:
-                events_by_month[region_id][month] = int(events)
+                events_by_month[region_id][Month.from_number(month)] = int(events)
     branches = _branches_by_path()
     rows = []
     for area in areas:
@@ -500,7 +488,7 @@ def _gaps(user: User, region: Region, period: Period, today: date) -> GapReport:
             GapRow(
                 region=area,
                 reached_in_period=any(period.first <= m <= period.last for m in months),
-                last_event_on=date(last // 100, last % 100, 1) if last else None,
+                last_event_on=last.first_day if last else None,
                 nearest_branch=_nearest_branch(area, branches),
             )
         )
@@ -554,8 +542,8 @@ def _nearest_branch(area: Region, branches: dict[str, Branch]) -> Branch | None:
 
 def _stale_partners(user: User, region: Region, today: date, months: int) -> list[StalePartner]:
     """Active partners in the region not visited for more than ``months`` months, oldest first."""
-    cutoff_month = add_months(today.year * 100 + today.month, -months)
-    cutoff = date(cutoff_month // 100, cutoff_month % 100, min(today.day, 28))
+    cutoff_month = Month.of(today) - months
+    cutoff = cutoff_month.first_day.replace(day=min(today.day, 28))
     last_visit = (
         select(func.max(Event.starts_at))
         .where(
