@@ -275,7 +275,7 @@ def calendar_month_p50() -> float:
 def handout_render_1000_a4() -> float:
     """The PDF engine alone: 1,000 A4 copies, each with its own token and QR code, in one PDF."""
     code = (
-        "from outreach_app.handouts.pdf import render_benchmark; "
+        "from bench.handout_pdf import render_benchmark; "
         "print(render_benchmark(copies=1000, layout='a4'))"
     )
     done = subprocess.run(

@@ -15,15 +15,11 @@ import qrcode.util
 import zxingcpp
 from PIL import Image
 
-from outreach_app.handouts import pdf as handout_pdf
-from outreach_app.handouts.pdf import (
-    LAYOUT_SPECS,
-    CopyCode,
-    markup,
-    render_benchmark,
-    render_handouts,
-    sample_page,
-)
+from bench.handout_pdf import render_benchmark, sample_page
+from outreach_app.handouts import fonts as handout_fonts
+from outreach_app.handouts.fonts import markup
+from outreach_app.handouts.layout import LAYOUT_SPECS, CopyCode
+from outreach_app.handouts.pdf import render_handouts
 from outreach_app.handouts.qr import (
     ALPHANUMERIC,
     FIXED_MASK_PATTERN,
@@ -215,11 +211,11 @@ def test_markup_escapes_and_falls_back() -> None:
     assert "\u202e" not in result
     # Each character in the first font that has it (the setup installs the rare ones).
     assert '<font name="HandoutRareHanA">𠮷</font>' in result
-    assert f'<font name="{handout_pdf.FALLBACK_FONT_NAME}">😀</font>' in result
-    assert handout_pdf.REPLACEMENT_CHAR not in result
+    assert f'<font name="{handout_fonts.FALLBACK_FONT_NAME}">😀</font>' in result
+    assert handout_fonts.REPLACEMENT_CHAR not in result
     assert '<font name="HandoutSymbols">🙂</font>' in markup("🙂")
     # A character no font has (a private-use one) shows as a visible box, not as nothing.
-    assert markup("a\ue000b") == f"a{handout_pdf.REPLACEMENT_CHAR}b"
+    assert markup("a\ue000b") == f"a{handout_fonts.REPLACEMENT_CHAR}b"
 
 
 # PDFs
@@ -317,7 +313,7 @@ def test_pdf_text_fonts_and_escaping(layout: str, tmp_path: Path) -> None:
     # 😀 and 𠮷 are drawn with glyphs of the embedded fallback fonts (checked in pdffonts below);
     # reportlab writes ToUnicode entries as one 16-bit unit, so pdftotext cannot extract astral
     # characters, but no character was replaced by a box.
-    assert handout_pdf.REPLACEMENT_CHAR not in text
+    assert handout_fonts.REPLACEMENT_CHAR not in text
     for code in codes:
         assert code.printed_token in text
         assert code.url in text

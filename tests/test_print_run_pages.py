@@ -18,8 +18,8 @@ from outreach_app.attendee.models import CheckIn, HandoutScan
 from outreach_app.audit.models import AuditLog
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
+from outreach_app.handouts.layout import LAYOUT_SPECS
 from outreach_app.handouts.models import HandoutVersion, PrintRun
-from outreach_app.handouts.pdf import LAYOUT_SPECS
 from outreach_app.handouts.services import handout_by_code
 from tests.conftest import PASSWORD, csrf_token_from
 from tests.factories import make_print_run

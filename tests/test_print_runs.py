@@ -25,11 +25,11 @@ from outreach_app.auth.models import User
 from outreach_app.core.validation import FieldError
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
-from outreach_app.handouts import pdf as handout_pdf
+from outreach_app.handouts import fonts as handout_fonts
 from outreach_app.handouts import services
 from outreach_app.handouts.content import HANDOUTS
+from outreach_app.handouts.layout import LAYOUT_SPECS, body_size_for
 from outreach_app.handouts.models import HandoutVersion, PrintRun
-from outreach_app.handouts.pdf import LAYOUT_SPECS
 from outreach_app.handouts.qr import QUIET_ZONE_MODULES
 from outreach_app.handouts.tokens import format_for_print, make_token
 from tests.factories import World, make_print_run
@@ -272,7 +272,7 @@ def test_large_print_body_is_at_least_18_pt(public_app: Flask, world: World, tmp
         for text in HANDOUTS:
             handout = services.handout_by_code(text.code, text.language)
             page, _ = services.preview_page(staff, event, handout)
-            assert handout_pdf.body_size_for(page, "large") >= 18, (text.code, text.language)
+            assert body_size_for(page, "large") >= 18, (text.code, text.language)
         run = make_print_run(event, "fake-investment", "zh_CN", 1, "large")
         db.session.commit()
         pdf = tmp_path / "large.pdf"
@@ -322,10 +322,10 @@ def _as_printed(text: str) -> list[str]:
     characters outside the main font (reportlab writes their ToUnicode entries in one 16-bit
     unit, so pdftotext garbles the astral ones; pdffonts shows their fonts embedded)."""
     pieces = [""]
-    for ch in handout_pdf._clean(text):
-        font = handout_pdf.font_for(ord(ch))
+    for ch in handout_fonts.clean_text(text):
+        font = handout_fonts.font_for(ord(ch))
         assert font is not None, f"no font has {ch!r}"
-        if font == handout_pdf.FONT_NAME or ch.isspace():
+        if font == handout_fonts.FONT_NAME or ch.isspace():
             pieces[-1] += ch
         else:
             pieces.append("")
@@ -364,7 +364,7 @@ def test_hostile_version_prints_literally(
         assert '<font color="[[[...]]]">' in text  # not one character lost to markup
         assert "<img src=/etc/passwd>" in text
         assert "&amp;" in text and " & " in text
-        assert handout_pdf.REPLACEMENT_CHAR not in text  # 𠮷 and 🙂 too have their glyphs
+        assert handout_fonts.REPLACEMENT_CHAR not in text  # 𠮷 and 🙂 too have their glyphs
         fonts = _fonts(pdf)
         assert any("DejaVu" in row[0] for row in fonts)  # 😀 from the fallback font
         assert any("Symbola" in row[0] for row in fonts)  # 🙂

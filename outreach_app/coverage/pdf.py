@@ -1,7 +1,7 @@
 """A one-page printable summary of the coverage report (A4 portrait) for quarterly reporting.
 
 The handouts' embedded font is used (WenQuanYi Micro Hei, with its fallback), and every piece of
-text goes through ``handouts.pdf.markup``, which escapes it, so names can never inject markup.
+text goes through ``handouts.fonts.markup``, which escapes it, so names can never inject markup.
 Whatever the data, the content is shrunk to fit the one page.
 """
 
@@ -33,7 +33,8 @@ from outreach_app.coverage.exports import (
     region_name,
 )
 from outreach_app.coverage.services import CoverageReport
-from outreach_app.handouts.pdf import BRAND, FONT_NAME, INK, MUTED, markup, register_fonts
+from outreach_app.handouts.fonts import FONT_NAME, markup, register_fonts
+from outreach_app.handouts.layout import BRAND, INK, MUTED
 from outreach_app.regions.models import BRANCH_ACCESS_LABELS
 
 MARGIN = 14 * mm

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 import pypdfium2
 
-from outreach_app.handouts.pdf import CopyCode, HandoutPage, render_handouts
+from outreach_app.handouts.layout import CopyCode, HandoutPage
+from outreach_app.handouts.pdf import render_handouts
 
 PREVIEW_DPI = 96
 

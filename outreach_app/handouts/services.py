@@ -27,6 +27,12 @@ from outreach_app.events.lifecycle import check_change, record_completed_change
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.content import HOTLINE_EN, HOTLINE_ZH
+from outreach_app.handouts.layout import (
+    LARGE_PRINT_MIN_BODY,
+    CopyCode,
+    HandoutPage,
+    body_size_for,
+)
 from outreach_app.handouts.models import (
     MAX_COPIES,
     MIN_COPIES,
@@ -36,13 +42,7 @@ from outreach_app.handouts.models import (
     PrintLayout,
     PrintRun,
 )
-from outreach_app.handouts.pdf import (
-    LARGE_PRINT_MIN_BODY,
-    CopyCode,
-    HandoutPage,
-    body_size_for,
-    render_handouts,
-)
+from outreach_app.handouts.pdf import render_handouts
 from outreach_app.handouts.tokens import (
     MAX_SERIAL,
     format_for_print,
