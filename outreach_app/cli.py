@@ -44,7 +44,8 @@ def create_user_command(
     username: str, role: str, region_code: str | None, branch_name: str | None, display_name: str
 ) -> None:
     """Create a user; the password is prompted for, or read from OUTREACH_PASSWORD."""
-    from outreach_app.users.services import UserError, create_user
+    from outreach_app.core.validation import ServiceError
+    from outreach_app.users.services import create_user
 
     password = os.environ.get("OUTREACH_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
@@ -58,7 +59,7 @@ def create_user_command(
             region_code=region_code,
             branch_name=branch_name,
         )
-    except UserError as error:
+    except ServiceError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
     db.session.commit()

@@ -15,15 +15,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from outreach_app.auth.models import User
+from outreach_app.core.forms import show_errors
 from outreach_app.core.pagination import paginate
 from outreach_app.core.roles import Role
 from outreach_app.core.scope import get_scoped_or_404
+from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import db
 from outreach_app.partners.forms import ConfirmForm, PartnerFilterForm, PartnerForm, kind_choices
 from outreach_app.partners.models import Partner
 from outreach_app.partners.services import (
     PartnerDetails,
-    PartnerError,
     PartnerFilters,
     archive_partner,
     create_partner,
@@ -89,14 +90,6 @@ def _details(form: PartnerForm) -> PartnerDetails:
     )
 
 
-def _attach(form: PartnerForm, error: PartnerError) -> None:
-    field = getattr(form, error.field, None)
-    if field is None:
-        form.form_errors.append(error.message)
-    else:
-        field.errors.append(error.message)
-
-
 @bp.route("/")
 @login_required
 def list_partners():
@@ -132,8 +125,8 @@ def new_partner():
     if form.validate_on_submit():
         try:
             partner = create_partner(user, _details(form))
-        except PartnerError as error:
-            _attach(form, error)
+        except ServiceError as error:
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("Partner %(name)s added.", name=partner.name), "success")
@@ -165,8 +158,8 @@ def edit_partner(partner_id: int):
     if form.validate_on_submit():
         try:
             changes = update_partner(user, partner, _details(form))
-        except PartnerError as error:
-            _attach(form, error)
+        except ServiceError as error:
+            show_errors(form, error)
         else:
             db.session.commit()
             if changes:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
 from outreach_app.core.scope import scope_clause, scope_of, scoped_select
-from outreach_app.core.validation import FieldError
+from outreach_app.core.validation import ServiceError
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
@@ -21,10 +21,6 @@ from outreach_app.regions.models import Branch, Region
 from outreach_app.regions.queries import branch_in_scope, region_in_scope
 
 SEARCH_MAX_LENGTH = 100
-
-
-class PartnerError(FieldError):
-    """A partner that could not be saved."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +88,7 @@ def partner_list_query(user: User, filters: PartnerFilters) -> Select[tuple[Part
 def _checked_kind(value: str) -> PartnerKind:
     kind = parse_kind(value)
     if kind is None:
-        raise PartnerError("kind", _("Choose a kind from the list."))
+        raise ServiceError(_("Choose a kind from the list."), field="kind")
     return kind
 
 
@@ -109,7 +105,7 @@ def _checked_place(
     else:
         region = region_in_scope(user, details.region_id)
     if region is None:
-        raise PartnerError("region_id", _("Choose a region in your area."))
+        raise ServiceError(_("Choose a region in your area."), field="region_id")
 
     scope = scope_of(user)
     if scope.branch_id is not None:
@@ -119,12 +115,12 @@ def _checked_place(
     else:
         branch = branch_in_scope(user, details.branch_id)
     if branch is None:
-        raise PartnerError("branch_id", _("Choose a branch in your area."))
+        raise ServiceError(_("Choose a branch in your area."), field="branch_id")
     return region, branch
 
 
 def create_partner(user: User, details: PartnerDetails) -> Partner:
-    """Add a partner in ``user``'s scope, or raise PartnerError naming the field at fault."""
+    """Add a partner in ``user``'s scope, or raise ServiceError naming the field at fault."""
     kind = _checked_kind(details.kind)
     region, branch = _checked_place(user, details, None)
     partner = Partner(

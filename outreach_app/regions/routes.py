@@ -14,11 +14,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from outreach_app.core.access import admin_required
+from outreach_app.core.forms import show_errors
 from outreach_app.core.ids import parse_id
 from outreach_app.core.pagination import paginate
+from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import db
 from outreach_app.regions.forms import (
     BranchFilterForm,
@@ -36,7 +37,6 @@ from outreach_app.regions.services import (
     BranchData,
     RegionData,
     RegionTree,
-    RuleError,
     apply_region_import,
     branch_list_query,
     child_problem,
@@ -53,12 +53,6 @@ from outreach_app.regions.services import (
 bp = Blueprint("regions", __name__)
 
 MAX_REPORTED_PROBLEMS = 500
-
-
-def _show_problems(form: FlaskForm, error: RuleError) -> None:
-    """Put a service's refusal next to the fields it is about."""
-    for name, message in error.problems.items():
-        form[name].errors = [*form[name].errors, message]
 
 
 def _region_data(form: RegionForm) -> RegionData:
@@ -128,8 +122,8 @@ def new_region():
         parent = db.session.get(Region, form.parent_id.data) if form.parent_id.data else None
         try:
             region = create_region(_region_data(form), parent)
-        except RuleError as error:
-            _show_problems(form, error)
+        except ServiceError as error:
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("Region %(name)s created.", name=region.name), "success")
@@ -156,8 +150,8 @@ def edit_region(region_id: int):
         parent = db.session.get(Region, form.parent_id.data) if form.parent_id.data else None
         try:
             changes = update_region(region, _region_data(form), parent)
-        except RuleError as error:
-            _show_problems(form, error)
+        except ServiceError as error:
+            show_errors(form, error)
         else:
             db.session.commit()
             if changes:
@@ -272,8 +266,8 @@ def new_branch():
     if form.validate_on_submit():
         try:
             branch = create_branch(_branch_data(form))
-        except RuleError as error:
-            _show_problems(form, error)
+        except ServiceError as error:
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("Branch %(name)s created.", name=branch.name), "success")
@@ -291,8 +285,8 @@ def edit_branch(branch_id: int):
     if form.validate_on_submit():
         try:
             changes = update_branch(branch, _branch_data(form))
-        except RuleError as error:
-            _show_problems(form, error)
+        except ServiceError as error:
+            show_errors(form, error)
         else:
             db.session.commit()
             if changes:

@@ -15,7 +15,11 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from outreach_app.audit.services import record
-from outreach_app.core.validation import has_control_characters, without_control_characters
+from outreach_app.core.validation import (
+    ServiceError,
+    has_control_characters,
+    without_control_characters,
+)
 from outreach_app.extensions import db
 from outreach_app.regions.models import (
     BRANCH_ACCESS_LABELS,
@@ -29,14 +33,6 @@ from outreach_app.regions.models import (
 MAX_LEVEL = int(RegionLevel.COMMUNITY)
 # National division codes: 6 digits (province/city/county), 9 (township), 12 (village).
 DIVISION_CODE_RE = re.compile(r"[0-9]{6}|[0-9]{9}|[0-9]{12}")
-
-
-class RuleError(ValueError):
-    """A change the domain rules refuse; ``problems`` maps form field names to messages."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(problems.values()))
-        self.problems = problems
 
 
 def level_label(level: int) -> str:
@@ -108,7 +104,7 @@ def move_region(region: Region, new_parent: Region | None) -> None:
     """Put ``region`` under ``new_parent`` and rewrite the paths of its whole subtree."""
     problem = move_problem(region, new_parent)
     if problem:
-        raise RuleError({"parent_id": problem})
+        raise ServiceError(problem, field="parent_id")
     old_path = region.path
     new_path = (new_parent.path if new_parent is not None else "/") + f"{region.id}/"
     region.parent = new_parent
@@ -315,7 +311,7 @@ def create_region(data: RegionData, parent: Region | None) -> Region:
     if problem := division_code_problem(data.division_code):
         problems["division_code"] = problem
     if problems:
-        raise RuleError(problems)
+        raise ServiceError(problems)
     region = add_region(
         name=data.name,
         parent=parent,
@@ -357,7 +353,7 @@ def update_region(region: Region, data: RegionData, parent: Region | None) -> di
     if problem := division_code_problem(data.division_code, region):
         problems["division_code"] = problem
     if problems:
-        raise RuleError(problems)
+        raise ServiceError(problems)
     changes = _assign_region(region, data)
     if moving:
         changes["parent_id"] = [region.parent_id, parent.id if parent is not None else None]
@@ -882,7 +878,7 @@ def branch_name_problem(name: str, branch: Branch | None = None) -> str | None:
 def create_branch(data: BranchData) -> Branch:
     """Add a branch after checking that its name is free."""
     if problem := branch_name_problem(data.name):
-        raise RuleError({"name": problem})
+        raise ServiceError(problem, field="name")
     branch = Branch(
         name=data.name,
         region=data.region,
@@ -905,7 +901,7 @@ def create_branch(data: BranchData) -> Branch:
 def update_branch(branch: Branch, data: BranchData) -> dict[str, list[Any]]:
     """Change ``branch``; deactivating is ``is_active=False``. Returns what changed."""
     if problem := branch_name_problem(data.name, branch):
-        raise RuleError({"name": problem})
+        raise ServiceError(problem, field="name")
     changes: dict[str, list[Any]] = {}
     for name in ("name", "address", "phone", "is_active"):
         old, new = getattr(branch, name), getattr(data, name)

@@ -9,8 +9,10 @@ from flask_login import current_user
 
 from outreach_app.auth.models import User
 from outreach_app.core.access import admin_required
+from outreach_app.core.forms import show_errors
 from outreach_app.core.pagination import paginate
 from outreach_app.core.roles import Role
+from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import db
 from outreach_app.users.forms import (
     ConfirmForm,
@@ -21,7 +23,6 @@ from outreach_app.users.forms import (
     selected_id,
 )
 from outreach_app.users.services import (
-    UserError,
     branch_choices,
     create_user,
     get_branch,
@@ -46,15 +47,6 @@ HISTORY_LABELS = {
     "sessions_revoked": _l("Logged out everywhere"),
     "login_refused": _l("Login refused: branch deactivated"),
 }
-
-
-def _show_error(form, error: UserError) -> None:
-    """Put a service's message beside the field it concerns (or above the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors.append(str(error))
-    else:
-        form.form_errors.append(str(error))
 
 
 @bp.route("/")
@@ -88,9 +80,9 @@ def create():
                 region=get_region(selected_id(form.region)),
                 branch=get_branch(selected_id(form.branch)),
             )
-        except UserError as error:
+        except ServiceError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("User %(name)s has been created.", name=user.username), "success")
@@ -120,9 +112,9 @@ def edit(user_id: int):
                 branch=get_branch(selected_id(form.branch)),
                 actor=current_user._get_current_object(),
             )
-        except UserError as error:
+        except ServiceError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             if not changes:
@@ -197,9 +189,9 @@ def reset_user_password(user_id: int):
     if form.validate_on_submit():
         try:
             reset_password(user, form.password.data, actor=current_user._get_current_object())
-        except UserError as error:
+        except ServiceError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(

@@ -16,6 +16,7 @@ from outreach_app.auth.passwords import hash_password, password_problems
 from outreach_app.auth.services import find_user, normalize_username, set_password
 from outreach_app.auth.sessions import revoke_sessions
 from outreach_app.core.roles import Role
+from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch, Region, RegionLevel
 
@@ -28,22 +29,11 @@ HEAD_REGION_MAX_LEVEL = RegionLevel.STREET
 SEARCH_MAX_LENGTH = 100
 
 
-class UserError(ValueError):
-    """A user account could not be created or changed; the message says why.
-
-    ``field`` names the form field the message belongs to, when there is one.
-    """
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def check_username(username: str) -> str:
-    """The normalised user name, or UserError if it is malformed."""
+    """The normalised user name, or ServiceError if it is malformed."""
     name = normalize_username(username)
     if not USERNAME_RE.match(name):
-        raise UserError(
+        raise ServiceError(
             _("User names have 3 to 64 letters, digits, dots, dashes or underscores."),
             field="username",
         )
@@ -51,14 +41,14 @@ def check_username(username: str) -> str:
 
 
 def check_display_name(display_name: str) -> str:
-    """The display name without surrounding spaces, or UserError if it is too long or unsafe."""
+    """The display name without surrounding spaces, or ServiceError if it is too long or unsafe."""
     name = display_name.strip()
     if len(name) > DISPLAY_NAME_MAX_LENGTH:
-        raise UserError(
+        raise ServiceError(
             _("Use at most %(n)d characters.", n=DISPLAY_NAME_MAX_LENGTH), field="display_name"
         )
     if FORBIDDEN_NAME_CHARS.search(name):
-        raise UserError(
+        raise ServiceError(
             _("Names cannot contain control or text-direction characters."),
             field="display_name",
         )
@@ -66,11 +56,11 @@ def check_display_name(display_name: str) -> str:
 
 
 def check_role(role: str | Role) -> Role:
-    """``role`` as a Role, or UserError for anything else (``superuser`` included)."""
+    """``role`` as a Role, or ServiceError for anything else (``superuser`` included)."""
     try:
         return Role(role)
     except ValueError as error:
-        raise UserError(_("Unknown role."), field="role") from error
+        raise ServiceError(_("Unknown role."), field="role") from error
 
 
 def resolve_scope(
@@ -79,20 +69,20 @@ def resolve_scope(
     """The region and branch a role keeps: a head needs a region, staff a branch, admins none."""
     if role is Role.HEAD:
         if region is None:
-            raise UserError(_("A regional head needs a region."), field="region")
+            raise ServiceError(_("A regional head needs a region."), field="region")
         return region, None
     if role is Role.STAFF:
         if branch is None:
-            raise UserError(_("Outreach staff need a branch."), field="branch")
+            raise ServiceError(_("Outreach staff need a branch."), field="branch")
         return None, branch
     return None, None
 
 
 def check_new_password(user_inputs: list[str], password: str) -> None:
-    """UserError with every problem of ``password`` under the password policy."""
+    """ServiceError with every problem of ``password`` under the password policy."""
     problems = password_problems(password, user_inputs)
     if problems:
-        raise UserError(" ".join(problems), field="password")
+        raise ServiceError(" ".join(problems), field="password")
 
 
 def create_user(
@@ -111,13 +101,13 @@ def create_user(
     display_name = check_display_name(display_name)
     role = check_role(role)
     if find_user(name) is not None:
-        raise UserError(_("The user name %(name)s is taken.", name=name), field="username")
+        raise ServiceError(_("The user name %(name)s is taken.", name=name), field="username")
     if region is None and region_code:
         region = db.session.execute(
             select(Region).where(Region.division_code == region_code)
         ).scalar_one_or_none()
         if region is None:
-            raise UserError(
+            raise ServiceError(
                 _("No region has the division code %(code)s.", code=region_code), field="region"
             )
     if branch is None and branch_name:
@@ -125,7 +115,7 @@ def create_user(
             select(Branch).where(Branch.name == branch_name)
         ).scalar_one_or_none()
         if branch is None:
-            raise UserError(_("No branch is called %(name)s.", name=branch_name), field="branch")
+            raise ServiceError(_("No branch is called %(name)s.", name=branch_name), field="branch")
     region, branch = resolve_scope(role, region, branch)
     if check_password:
         check_new_password([name, display_name], password)
@@ -166,7 +156,7 @@ def update_user(
         and user.role is Role.ADMIN
         and new_role is not Role.ADMIN
     ):
-        raise UserError(
+        raise ServiceError(
             _("You cannot remove your own administrator role. Ask another administrator."),
             field="role",
         )
@@ -199,7 +189,7 @@ def set_active(user: User, is_active: bool, actor: User | None = None) -> None:
     An administrator (``actor``) cannot disable their own account.
     """
     if not is_active and actor is not None and actor.id == user.id:
-        raise UserError(_("You cannot deactivate your own account."))
+        raise ServiceError(_("You cannot deactivate your own account."))
     user.is_active = is_active
     if not is_active:
         revoke_sessions(user, "deactivated", actor=actor)
