@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 import time
 import weakref
 from collections.abc import Iterator
@@ -25,8 +24,10 @@ from outreach_app import create_app
 from outreach_app.extensions import db, limiter
 from outreach_app.handouts.seed import insert_shipped_handouts
 from tests.factories import World, build_world
+from tests.helpers import PASSWORD, csrf_token_from, login, logout
 
-PASSWORD = "correct horse battery staple"
+# Test files import these two from here as well as from tests.helpers.
+__all__ = ["PASSWORD", "csrf_token_from"]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -165,11 +166,12 @@ class AuthActions:
         self._client = client
 
     def login(self, username: str, password: str = PASSWORD, **extra):
-        data = {"username": username, "password": password, **extra}
-        return self._client.post("/login", data=data)
+        """Post the login form (see ``tests.helpers.login``)."""
+        return login(self._client, username, password, **extra)
 
     def logout(self):
-        return self._client.post("/logout")
+        """Post the logout form."""
+        return logout(self._client)
 
 
 @pytest.fixture
@@ -178,13 +180,12 @@ def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
 
 
-def csrf_token_from(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert match, "no CSRF token on the page"
-    return match.group(1)
+@pytest.fixture
+def csrf_app(app: Flask) -> Flask:
+    """``app`` with CSRF protection on, as in production (the reset after the test turns it
+    off again); ``client``, ``auth`` and ``world`` of the same test see it on too."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
 
 
 @pytest.fixture

@@ -408,8 +408,8 @@ def live_server(app) -> Iterator[str]:
     server.server_close()
 
 
-def test_20_concurrent_check_ins_of_one_copy_make_one_row(app, run, live_server):
-    app.config["WTF_CSRF_ENABLED"] = True  # the production path, token and all
+# CSRF on: the production path, token and all.
+def test_20_concurrent_check_ins_of_one_copy_make_one_row(app, csrf_app, run, live_server):
     url = f"{live_server}/s/{run.tokens[0]}"
     openers, forms = [], []
     for _ in range(20):
@@ -558,20 +558,11 @@ def test_10000_character_feedback_is_refused(app, client, run):
 
 
 @pytest.fixture
-def strict_app(database_url, world):
+def strict_app(csrf_app, world):
     """The app with CSRF on and low attendee limits, as production has them."""
-    strict = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": True,
-            "ATTENDEE_PAGE_LIMIT": "5 per minute",
-            "ATTENDEE_POST_LIMIT": "3 per minute",
-        },
-    )
-    yield strict
-    with strict.app_context():
-        db.engine.dispose()
+    csrf_app.config["ATTENDEE_PAGE_LIMIT"] = "5 per minute"
+    csrf_app.config["ATTENDEE_POST_LIMIT"] = "3 per minute"
+    return csrf_app
 
 
 def test_csrf_missing_foreign_or_expired_is_400(app, strict_app, run, monkeypatch):
@@ -720,41 +711,34 @@ def test_typed_and_refused_input_is_shown_escaped(client, run):
     assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
 
 
-def test_each_copy_of_a_run_gets_its_own_token_and_csrf_token(app, database_url, world, run):
+def test_each_copy_of_a_run_gets_its_own_token_and_csrf_token(app, csrf_app, world, run):
     """The page is rendered once per run and mode: every copy still gets its own links and
     forms, and every reader their own CSRF token that the forms accept."""
-    strict = create_app(
-        "testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True}
+    pages = {}
+    for token in run.tokens[:2]:
+        client = csrf_app.test_client()
+        html = client.get(f"/s/{token}").get_data(as_text=True)
+        other = next(t for t in run.tokens[:2] if t != token)
+        assert f"/s/{token}/checkin" in html and f"/s/{token}/feedback" in html
+        assert f"/s/{token}/quiz" in html and f"/s/{token}/help" in html
+        assert other not in html
+        pages[token] = (client, csrf_token_from(html))
+    assert pages[run.tokens[0]][1] != pages[run.tokens[1]][1]
+    for token, (client, csrf) in pages.items():
+        done = client.post(f"/s/{token}/checkin", data={"csrf_token": csrf, "group": "youth"})
+        html = done.get_data(as_text=True)
+        assert done.status_code == 200 and 'data-testid="checkin-done"' in html
+        assert f"/s/{token}/feedback" in html
+    assert count(app, CheckIn, print_run_id=run.id) == 2
+    # A refused comment is put back for its writer only, never kept for the next reader.
+    client, csrf = pages[run.tokens[0]]
+    refused = client.post(
+        f"/s/{run.tokens[0]}/feedback", data={"csrf_token": csrf, "comment": "mine"}
     )
-    try:
-        pages = {}
-        for token in run.tokens[:2]:
-            client = strict.test_client()
-            html = client.get(f"/s/{token}").get_data(as_text=True)
-            other = next(t for t in run.tokens[:2] if t != token)
-            assert f"/s/{token}/checkin" in html and f"/s/{token}/feedback" in html
-            assert f"/s/{token}/quiz" in html and f"/s/{token}/help" in html
-            assert other not in html
-            pages[token] = (client, csrf_token_from(html))
-        assert pages[run.tokens[0]][1] != pages[run.tokens[1]][1]
-        for token, (client, csrf) in pages.items():
-            done = client.post(f"/s/{token}/checkin", data={"csrf_token": csrf, "group": "youth"})
-            html = done.get_data(as_text=True)
-            assert done.status_code == 200 and 'data-testid="checkin-done"' in html
-            assert f"/s/{token}/feedback" in html
-        assert count(app, CheckIn, print_run_id=run.id) == 2
-        # A refused comment is put back for its writer only, never kept for the next reader.
-        client, csrf = pages[run.tokens[0]]
-        refused = client.post(
-            f"/s/{run.tokens[0]}/feedback", data={"csrf_token": csrf, "comment": "mine"}
-        )
-        assert refused.status_code == 400 and ">mine</textarea>" in refused.get_data(as_text=True)
-        client, csrf = pages[run.tokens[1]]
-        again = client.post(f"/s/{run.tokens[1]}/feedback", data={"csrf_token": csrf})
-        assert again.status_code == 400 and "mine" not in again.get_data(as_text=True)
-    finally:
-        with strict.app_context():
-            db.engine.dispose()
+    assert refused.status_code == 400 and ">mine</textarea>" in refused.get_data(as_text=True)
+    client, csrf = pages[run.tokens[1]]
+    again = client.post(f"/s/{run.tokens[1]}/feedback", data={"csrf_token": csrf})
+    assert again.status_code == 400 and "mine" not in again.get_data(as_text=True)
 
 
 def test_printed_codes_survive_a_new_secret_key_with_their_own_secret(database_url, world):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -25,8 +24,8 @@ from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
 from outreach_app.regions.models import Branch
 from outreach_app.users.services import create_user, set_active
-from tests.conftest import PASSWORD, csrf_token_from
 from tests.factories import World
+from tests.helpers import PASSWORD, csrf_token_from, login
 
 SESSION_COOKIE = "outreach_session"
 REMEMBER_COOKIE = "outreach_remember"
@@ -35,11 +34,6 @@ NEW_PASSWORD = "violet kettle harbour spins"
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def login(client: FlaskClient, username: str, password: str = PASSWORD, **extra: str):
-    """Post the login form."""
-    return client.post("/login", data={"username": username, "password": password, **extra})
 
 
 def is_logged_in(client: FlaskClient) -> bool:
@@ -662,33 +656,10 @@ def test_limit_applies_to_posts_only(app, client, world):
 # --- CSRF -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def csrf_app(app: Flask, database_url: str) -> Iterator[Flask]:
-    """A second application on the same database with CSRF protection switched on.
-
-    ``app`` (the usual one) owns the database clean-up and the ``world`` data.
-    """
-    application = create_app(
-        "testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True}
-    )
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-def csrf_login(client: FlaskClient, username: str = "staff_a", token: str | None = None):
-    """Post the login form with ``token`` as its CSRF token (none when None)."""
-    data = {"username": username, "password": PASSWORD}
-    if token is not None:
-        data["csrf_token"] = token
-    return client.post("/login", data=data)
-
-
 def test_login_without_csrf_token_is_refused(csrf_app, world):
     client = csrf_app.test_client()
     client.get("/login")
-    response = csrf_login(client)
+    response = login(client, "staff_a", csrf_token=None)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'data-status="400"' in html
@@ -701,16 +672,16 @@ def test_login_with_another_sessions_csrf_token_is_refused(csrf_app, world):
     token = csrf_token_from(attacker.get("/login").get_data(as_text=True))
     victim = csrf_app.test_client()
     victim.get("/login")
-    response = csrf_login(victim, token=token)
+    response = login(victim, "staff_a", csrf_token=token)
     assert response.status_code == 400
     assert not is_logged_in(victim)
-    assert csrf_login(csrf_app.test_client(), token="forged-token").status_code == 400
+    assert login(csrf_app.test_client(), "staff_a", csrf_token="forged-token").status_code == 400
 
 
 def test_login_with_a_valid_csrf_token_works(csrf_app, world):
     client = csrf_app.test_client()
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    response = csrf_login(client, token=token)
+    response = login(client, "staff_a", csrf_token=token)
     assert response.status_code == 302
     assert is_logged_in(client)
 
@@ -718,7 +689,7 @@ def test_login_with_a_valid_csrf_token_works(csrf_app, world):
 def test_logout_without_csrf_token_is_refused(csrf_app, world):
     client = csrf_app.test_client()
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    csrf_login(client, token=token)
+    login(client, "staff_a", csrf_token=token)
     assert client.post("/logout").status_code == 400
     assert is_logged_in(client)
     home = client.get("/").get_data(as_text=True)
@@ -729,7 +700,7 @@ def test_logout_without_csrf_token_is_refused(csrf_app, world):
 def test_admin_forms_need_the_csrf_token(csrf_app, world):
     client = csrf_app.test_client()
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    csrf_login(client, "admin", token=token)
+    login(client, "admin", csrf_token=token)
     url = f"/admin/users/{world.staff_a_id}/deactivate"
     assert client.post(url).status_code == 400
     with csrf_app.app_context():
@@ -740,21 +711,12 @@ def test_admin_forms_need_the_csrf_token(csrf_app, world):
         assert not db.session.get(User, world.staff_a_id).is_active
 
 
-def test_expired_csrf_token_is_refused(app, database_url, world):
+def test_expired_csrf_token_is_refused(csrf_app, world):
     # A negative time limit makes every token older than allowed, without waiting.
-    expired = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": True,
-            "WTF_CSRF_TIME_LIMIT": -1,
-        },
-    )
-    client = expired.test_client()
+    csrf_app.config["WTF_CSRF_TIME_LIMIT"] = -1
+    client = csrf_app.test_client()
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    assert csrf_login(client, token=token).status_code == 400
-    with expired.app_context():
-        db.engine.dispose()
+    assert login(client, "staff_a", csrf_token=token).status_code == 400
 
 
 # --- cookie flags -----------------------------------------------------------------------------

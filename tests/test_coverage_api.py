@@ -132,9 +132,8 @@ def test_deactivated_users_token_fails(app, client, auth, cw):
     assert _api(app.test_client(), cw.district_a_id, token).status_code == 401
 
 
-def test_token_page_needs_csrf_and_post(app, client, auth, cw):
+def test_token_page_needs_csrf_and_post(app, csrf_app, client, auth, cw):
     auth.login("head_a")
-    app.config["WTF_CSRF_ENABLED"] = True
     assert client.post("/coverage/api-token", data={"action": "renew"}).status_code == 400
     with app.app_context():
         assert db.session.get(User, cw.head_a_id).api_token_version == 0

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from outreach_app import create_app
 from outreach_app.audit.models import AuditLog
 from outreach_app.extensions import db
 from outreach_app.handouts.models import Handout, HandoutLanguage, HandoutVersion
 from outreach_app.handouts.services import current_version, handout_by_code
 from outreach_app.reference.models import TargetGroup, Topic
 from tests.conftest import csrf_token_from
+from tests.helpers import login
 
 TIPS = ["挂断陌生来电。", "不要转账。", "不给验证码。", "打 96110 咨询。"]
 
@@ -407,18 +407,9 @@ def test_bad_handout_ids_are_404(auth, world, client, url):
     assert client.post(url).status_code in (404, 405)
 
 
-def test_posts_without_csrf_token_are_refused(database_url, world):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
-    client = app.test_client()
-    login_page = client.get("/login").get_data(as_text=True)
-    client.post(
-        "/login",
-        data={
-            "username": "admin",
-            "password": "correct horse battery staple",
-            "csrf_token": csrf_token_from(login_page),
-        },
-    )
+def test_posts_without_csrf_token_are_refused(app, csrf_app, world):
+    client = csrf_app.test_client()
+    login(client, "admin")
     before = _counts(app)
     with app.app_context():
         handout_id = handout_by_code("pension-scams", "zh_CN").id
@@ -431,8 +422,6 @@ def test_posts_without_csrf_token_are_refused(database_url, world):
     token = csrf_token_from(client.get(f"/admin/handouts/{handout_id}/edit").get_data(as_text=True))
     data["csrf_token"] = token
     assert client.post(f"/admin/handouts/{handout_id}/edit", data=data).status_code == 302
-    with app.app_context():
-        db.engine.dispose()
 
 
 # The service on its own (the command line or another view may call it without the form) -------

@@ -13,7 +13,6 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from outreach_app import create_app
 from outreach_app.attendee.models import CheckIn, HandoutScan
 from outreach_app.audit.models import AuditLog
 from outreach_app.events.models import Event, EventStatus
@@ -21,8 +20,9 @@ from outreach_app.extensions import db
 from outreach_app.handouts.layout import LAYOUT_SPECS
 from outreach_app.handouts.models import HandoutVersion, PrintRun
 from outreach_app.handouts.services import handout_by_code
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import csrf_token_from
 from tests.factories import make_print_run
+from tests.helpers import login
 
 
 def _run_count(app) -> int:
@@ -412,11 +412,9 @@ def test_bad_ids_are_404(auth, world, client, url):
     assert client.get(url.format(event=world.event_a_id)).status_code == 404
 
 
-def test_posts_without_csrf_token_are_refused(database_url, world):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
-    client = app.test_client()
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    client.post("/login", data={"username": "staff_a", "password": PASSWORD, "csrf_token": token})
+def test_posts_without_csrf_token_are_refused(app, csrf_app, world):
+    client = csrf_app.test_client()
+    login(client, "staff_a")
     run_id = _make_run(app, world.event_a_id)
     before = _run_count(app)
     assert _print(client, app, world.event_a_id).status_code == 400
@@ -429,8 +427,6 @@ def test_posts_without_csrf_token_are_refused(database_url, world):
     form = client.get(f"/events/{world.event_a_id}/print-runs/new").get_data(as_text=True)
     response = _print(client, app, world.event_a_id, csrf_token=csrf_token_from(form))
     assert response.status_code == 302 and _run_count(app) == before + 1
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_too_long_for_large_print_is_refused_not_shrunk(english, auth, world, app):

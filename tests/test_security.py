@@ -199,9 +199,8 @@ def test_production_cookies_are_secure_and_hsts_is_sent(database_url):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_csrf_failure_explains_itself(database_url):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
-    client = app.test_client()
+def test_csrf_failure_explains_itself(csrf_app):
+    client = csrf_app.test_client()
     client.set_cookie("outreach_lang", "en")
     response = client.post("/login", data={"username": "a", "password": "b"})
     assert response.status_code == 400

@@ -21,8 +21,8 @@ from outreach_app.coverage.api import api_token, renew_api_token
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch
 from outreach_app.schedule.feed import feed_token, renew_feed
-from tests.conftest import PASSWORD
 from tests.factories import World
+from tests.helpers import PASSWORD, login
 
 SESSION_COOKIE = "outreach_session"
 NEW_PASSWORD = "violet kettle harbour spins"
@@ -44,11 +44,6 @@ def issue_tokens(app: Flask, user_id: int) -> Tokens:
         renew_api_token(user)
         db.session.commit()
         return Tokens(feed_token(user, app.secret_key), api_token(user, app.secret_key))
-
-
-def login(client: FlaskClient, username: str, password: str = PASSWORD, **extra: str):
-    """Post the login form."""
-    return client.post("/login", data={"username": username, "password": password, **extra})
 
 
 def feed_answer(app: Flask, token: str) -> tuple[int, str]:

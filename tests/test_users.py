@@ -17,8 +17,8 @@ from outreach_app.auth.passwords import verify_password
 from outreach_app.core.roles import Role
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch
-from tests.conftest import PASSWORD
 from tests.factories import World, make_user
+from tests.helpers import PASSWORD, login
 
 NEW_PASSWORD = "violet kettle harbour spins"
 
@@ -68,11 +68,6 @@ def audit_actions(app: Flask, user_id: int) -> list[str]:
             .order_by(AuditLog.id)
         )
         return list(db.session.execute(stmt).scalars())
-
-
-def login(client: FlaskClient, username: str, password: str = PASSWORD):
-    """Log ``client`` in through the real form."""
-    return client.post("/login", data={"username": username, "password": password})
 
 
 def is_logged_in(client: FlaskClient) -> bool:

@@ -1,0 +1,69 @@
+"""Helpers the test files share: logging in through the real form, the CSRF token of a page,
+and snapshots of stored rows to show that a refused request changed nothing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Row, Table, select
+
+from outreach_app.extensions import db
+
+PASSWORD = "correct horse battery staple"
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def _csrf_enabled(client: FlaskClient) -> bool:
+    return client.application.config.get("WTF_CSRF_ENABLED", True)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD, **extra: Any):
+    """Post the login form as a browser would: with CSRF protection on, with the token of the
+    login page unless ``csrf_token`` is given (``csrf_token=None`` posts none)."""
+    data = {"username": username, "password": password, **extra}
+    if "csrf_token" not in data and _csrf_enabled(client):
+        data["csrf_token"] = csrf_token_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={k: v for k, v in data.items() if v is not None})
+
+
+def logout(client: FlaskClient):
+    """Post the logout form (with the home page's CSRF token when protection is on)."""
+    data = {}
+    if _csrf_enabled(client):
+        data["csrf_token"] = csrf_token_from(client.get("/").get_data(as_text=True))
+    return client.post("/logout", data=data)
+
+
+def _table(source: type | Table) -> Table:
+    return getattr(source, "__table__", source)
+
+
+def snapshot(app: Flask, *tables: type | Table) -> dict[str, list[tuple]]:
+    """Every row of each table (a model or a ``Table``), all its columns, in primary-key order:
+    the same snapshot before and after a request shows that it changed nothing there."""
+    with app.app_context():
+        rows = {}
+        for source in tables:
+            table = _table(source)
+            order = list(table.primary_key.columns) or list(table.columns)
+            result = db.session.execute(select(table).order_by(*order))
+            rows[table.name] = [tuple(row) for row in result]
+        return rows
+
+
+def stored(app: Flask, model: type, row_id: int) -> Row:
+    """One row as stored now, every column readable by name (``stored(...).title``)."""
+    table = _table(model)
+    with app.app_context():
+        return db.session.execute(select(table).where(table.c.id == row_id)).one()
