@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
 from outreach_app.core.forms import FlaskForm
+from outreach_app.core.text import clean_block, clean_line
 from outreach_app.event_reports.photos import MAX_PHOTO_BYTES
 from outreach_app.event_reports.services import (
     CAPTION_MAX_LENGTH,
@@ -23,7 +24,6 @@ from outreach_app.event_reports.services import (
     SUMMARY_MAX_LENGTH,
     ReportDetails,
 )
-from outreach_app.partners.forms import clean_block, clean_line
 from outreach_app.reference.models import TargetGroup
 
 ATTENDANCE_PREFIX = "attendance_"

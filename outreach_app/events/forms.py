@@ -28,6 +28,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from outreach_app.auth.models import User
 from outreach_app.core.forms import FlaskForm
 from outreach_app.core.ids import parse_id
+from outreach_app.core.text import clean_block, clean_line
 from outreach_app.events.lifecycle import CHANGE_REASON_MAX
 from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind
 from outreach_app.events.services import (
@@ -41,7 +42,6 @@ from outreach_app.events.services import (
     Frequency,
     RepeatInput,
 )
-from outreach_app.partners.forms import clean_block, clean_line
 from outreach_app.partners.models import Partner
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -12,44 +11,12 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 from outreach_app.core.forms import FlaskForm
 from outreach_app.core.ids import parse_id
+from outreach_app.core.text import clean_block, clean_line, clean_phone
 from outreach_app.partners.models import PARTNER_KIND_LABELS, PartnerKind
 
 # Loose on purpose: digits, spaces, dashes, plus and parentheses, with at least one digit, as in
 # "0532-8000 0000" or "+86 (532) 80000000". Extensions and remarks belong in the notes.
 PHONE_RE = re.compile(r"^[0-9+()\- ]*[0-9][0-9+()\- ]*$")
-
-# Invisible characters that only spoof or hide text: bidirectional overrides and isolates,
-# zero-width space, word joiner and byte-order mark. Joiners (U+200C/D) stay: scripts need them.
-_INVISIBLE = dict.fromkeys(
-    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x2060, 0xFEFF], None
-)
-
-
-def _without_controls(value: str, keep: str = "") -> str:
-    value = value.translate(_INVISIBLE)
-    return "".join(ch for ch in value if ch in keep or unicodedata.category(ch) != "Cc")
-
-
-def clean_line(value: Any) -> Any:
-    """One line of text without control or invisible characters, stripped."""
-    if not isinstance(value, str):
-        return value
-    return _without_controls(value).strip()
-
-
-def clean_block(value: Any) -> Any:
-    """Several lines of text: like ``clean_line`` but newlines and tabs stay."""
-    if not isinstance(value, str):
-        return value
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _without_controls(value, keep="\n\t").strip()
-
-
-def clean_phone(value: Any) -> Any:
-    """A phone number with full-width digits and signs made ASCII (NFKC), then cleaned."""
-    if not isinstance(value, str):
-        return value
-    return clean_line(unicodedata.normalize("NFKC", value))
 
 
 def kind_choices(blank_label: Any) -> list[tuple[str, Any]]:
