@@ -57,6 +57,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_security(app)
     register_templating(app)
     register_cli(app)
+    _register_area_hooks(app)
     return app
 
 
@@ -163,6 +164,19 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(handouts_bp)
     app.register_blueprint(attendee_bp)
     app.register_blueprint(attendee_staff_bp, url_prefix="/events")
+
+
+def _register_area_hooks(app: Flask) -> None:
+    """What lower areas take from higher ones, given here rather than imported by them."""
+    from outreach_app.attendee.retention import FEEDBACK_COMMENTS
+    from outreach_app.audit.retention import LOGIN_FAILURES, register_retention_rule
+    from outreach_app.events.partner_history import partner_history
+    from outreach_app.partners.history import register_history_source
+
+    # Retention rules purge in this order; ``flask purge`` reports them so.
+    register_retention_rule(app, LOGIN_FAILURES)
+    register_retention_rule(app, FEEDBACK_COMMENTS)
+    register_history_source(app, partner_history)
 
 
 @sa_event.listens_for(Engine, "connect")

@@ -190,14 +190,6 @@ def purge_command(dry_run: bool) -> None:
     """Remove personal data past its retention period; schedule it daily."""
     from outreach_app.audit.retention import purge_expired
 
-    # What each kind's count means, done and in a dry run.
-    labels = {
-        "login_failures": ("failed logins deleted", "failed logins to delete"),
-        "feedback_comments": (
-            "feedback comments blanked (ratings kept)",
-            "feedback comments to blank (ratings kept)",
-        ),
-    }
     try:
         results = purge_expired(dry_run=dry_run)
     except ValueError as error:
@@ -208,8 +200,7 @@ def purge_command(dry_run: bool) -> None:
     else:
         db.session.commit()
     for result in results:
-        done, planned = labels[result.kind]
         click.echo(
-            f"{result.count} {planned if dry_run else done}: older than "
+            f"{result.count} {result.label}: older than "
             f"{result.retention_days} days (before {result.cutoff:%Y-%m-%d %H:%M} UTC)."
         )

@@ -1,42 +1,68 @@
 """Privacy retention: personal data is kept only as long as it is needed (PIPL art. 19).
 
-``flask purge`` runs ``purge_expired``; operators schedule it daily. Two kinds of data expire:
+``flask purge`` runs ``purge_expired``; operators schedule it daily. Each area whose rows hold
+personal data registers a retention rule in the app factory (``register_retention_rule``):
+the setting that holds its period in days, and a purge that deletes or blanks what was written
+before a cutoff. This module knows one rule itself, failed logins: their audit rows hold
+whatever was typed as a user name (a colleague's name mistyped, or a password typed into the
+wrong field) and the client address. After LOGIN_FAILURE_RETENTION_DAYS they are deleted;
+successful logins and every other audit row, which record what known staff did, stay.
 
-* Failed logins. Their audit rows hold whatever was typed as a user name (a colleague's name
-  mistyped, or a password typed into the wrong field) and the client address. After
-  LOGIN_FAILURE_RETENTION_DAYS they are deleted; successful logins and every other audit row,
-  which record what known staff did, stay.
-* Attendees' feedback comments, free text that may say anything. After
-  FEEDBACK_COMMENT_RETENTION_DAYS the text is blanked and the row stays: the rating carries
-  nothing personal, and feedback counts and averages in the coverage figures (and the rollups
-  that keep them) must not change with the calendar.
-
-Each kind's purge writes one audit row with how many it removed; a dry run only counts.
+Each rule's purge writes one audit row with how many it removed; a dry run only counts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import ColumnElement, delete, func, select, update
+from flask import Flask, current_app
+from sqlalchemy import ColumnElement, delete, func, select
 
-from outreach_app.attendee.models import Feedback
 from outreach_app.audit.models import AuditLog
 from outreach_app.audit.services import record
 from outreach_app.core.types import utcnow
 from outreach_app.extensions import db
+
+# purge(cutoff, dry_run) → how many rows were (or, in a dry run, would be) purged
+PurgeFunction = Callable[[datetime, bool], int]
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """One kind of personal data that expires, and what its count means once purged or in a
+    dry run (for ``flask purge``'s report)."""
+
+    kind: str
+    setting: str
+    purge: PurgeFunction
+    done_label: str
+    planned_label: str
 
 
 @dataclass(frozen=True)
 class Purge:
     """What one kind's purge removed (or, in a dry run, would remove)."""
 
-    kind: str  # "login_failures" or "feedback_comments"
+    kind: str
     retention_days: int
     cutoff: datetime
     count: int
+    label: str
+
+
+def register_retention_rule(app: Flask, rule: RetentionRule) -> None:
+    """Add ``rule`` to the app's retention rules; they purge in the order registered."""
+    rules = app.extensions.setdefault("retention_rules", [])
+    if any(known.kind == rule.kind for known in rules):
+        raise ValueError(f"a retention rule for {rule.kind!r} is registered already")
+    rules.append(rule)
+
+
+def retention_rules() -> list[RetentionRule]:
+    """The current app's retention rules, in the order they purge."""
+    return list(current_app.extensions.get("retention_rules", ()))
 
 
 def retention_days(setting: str) -> int:
@@ -51,10 +77,6 @@ def _expired_login_failures(cutoff: datetime) -> ColumnElement[bool]:
     return (AuditLog.action == "login_failed") & (AuditLog.created_at < cutoff)
 
 
-def _expired_comments(cutoff: datetime) -> ColumnElement[bool]:
-    return (Feedback.comment != "") & (Feedback.created_at < cutoff)
-
-
 def purge_login_failures(cutoff: datetime, dry_run: bool = False) -> int:
     """Delete the failed-login audit rows written before ``cutoff``; returns how many."""
     condition = _expired_login_failures(cutoff)
@@ -64,23 +86,12 @@ def purge_login_failures(cutoff: datetime, dry_run: bool = False) -> int:
     return db.session.execute(stmt).rowcount
 
 
-def purge_feedback_comments(cutoff: datetime, dry_run: bool = False) -> int:
-    """Blank the feedback comments left before ``cutoff``, keeping their ratings."""
-    condition = _expired_comments(cutoff)
-    if dry_run:
-        return db.session.scalar(select(func.count(Feedback.id)).where(condition)) or 0
-    stmt = (
-        update(Feedback)
-        .where(condition)
-        .values(comment="")
-        .execution_options(synchronize_session=False)
-    )
-    return db.session.execute(stmt).rowcount
-
-
-PURGES = (
-    ("login_failures", "LOGIN_FAILURE_RETENTION_DAYS", purge_login_failures),
-    ("feedback_comments", "FEEDBACK_COMMENT_RETENTION_DAYS", purge_feedback_comments),
+LOGIN_FAILURES = RetentionRule(
+    kind="login_failures",
+    setting="LOGIN_FAILURE_RETENTION_DAYS",
+    purge=purge_login_failures,
+    done_label="failed logins deleted",
+    planned_label="failed logins to delete",
 )
 
 
@@ -92,19 +103,20 @@ def purge_expired(now: datetime | None = None, dry_run: bool = False) -> list[Pu
     """
     now = now or utcnow()
     # Every setting is read first: a bad one purges nothing at all.
-    periods = [(kind, retention_days(setting), purge) for kind, setting, purge in PURGES]
+    periods = [(rule, retention_days(rule.setting)) for rule in retention_rules()]
     results = []
-    for kind, days, purge in periods:
+    for rule, days in periods:
         cutoff = now - timedelta(days=days)
-        count = purge(cutoff, dry_run=dry_run)
+        count = rule.purge(cutoff, dry_run)
         if not dry_run:
             record(
                 "data_purged",
-                kind=kind,
+                kind=rule.kind,
                 count=count,
                 retention_days=days,
                 before=cutoff.isoformat(timespec="seconds"),
             )
-        results.append(Purge(kind, days, cutoff, count))
+        label = rule.planned_label if dry_run else rule.done_label
+        results.append(Purge(rule.kind, days, cutoff, count, label))
     db.session.flush()
     return results

@@ -22,6 +22,7 @@ from outreach_app.core.scope import get_scoped_or_404
 from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import db
 from outreach_app.partners.forms import ConfirmForm, PartnerFilterForm, PartnerForm, kind_choices
+from outreach_app.partners.history import partner_history
 from outreach_app.partners.models import Partner
 from outreach_app.partners.services import (
     PartnerDetails,
@@ -29,7 +30,6 @@ from outreach_app.partners.services import (
     archive_partner,
     create_partner,
     parse_kind,
-    partner_history,
     partner_list_query,
     restore_partner,
     update_partner,

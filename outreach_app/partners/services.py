@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
-from outreach_app.core.scope import scope_clause, scope_of, scoped_select
+from outreach_app.core.scope import scope_of, scoped_select
 from outreach_app.core.validation import ServiceError
-from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.regions.models import Branch, Region
@@ -202,38 +200,3 @@ def restore_partner(user: User, partner: Partner) -> bool:
     db.session.flush()
     record("partner_restored", partner, actor=user)
     return True
-
-
-@dataclass(frozen=True)
-class PartnerHistory:
-    """A partner's latest events in the user's scope, how many there are, and the last visit."""
-
-    events: list[Event]
-    total: int
-    last_visited_on: date | None
-
-
-def partner_history(user: User, partner: Partner, limit: int = 20) -> PartnerHistory:
-    """The ``limit`` latest events with ``partner`` that ``user`` may see, and its last visit."""
-    in_scope = (Event.partner_id == partner.id, scope_clause(Event, scope_of(user)))
-    events = list(
-        db.session.execute(
-            select(Event)
-            .where(*in_scope)
-            .order_by(Event.starts_at.desc(), Event.id.desc())
-            .limit(limit)
-            .options(selectinload(Event.target_groups))
-        ).scalars()
-    )
-    summary = db.session.execute(
-        select(
-            func.count(Event.id),
-            func.max(Event.starts_at).filter(Event.status == EventStatus.COMPLETED),
-        ).where(*in_scope)
-    ).one()
-    last_visit = summary[1]
-    return PartnerHistory(
-        events=events,
-        total=summary[0],
-        last_visited_on=last_visit.date() if last_visit is not None else None,
-    )
