@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from outreach_app.audit.models import AuditLog
 from outreach_app.auth.models import User
+from outreach_app.core.validation import ServiceError
 from outreach_app.event_reports import photos, services
 from outreach_app.events.lifecycle import change_status
 from outreach_app.events.models import Event, EventAttendance, EventPhoto, EventStatus
@@ -513,7 +514,7 @@ def test_unknown_target_group_is_refused_by_the_service(app, world):
         details = services.ReportDetails(
             attendance={999999: 5}, handouts_distributed=None, summary="x"
         )
-        with pytest.raises(services.ReportError):
+        with pytest.raises(ServiceError):
             services.save_report(event, admin, details)
         db.session.rollback()
     assert snapshot(app, world.event_a_id)[0] is EventStatus.CONFIRMED
@@ -779,7 +780,7 @@ def test_the_pixel_cap_is_checked_before_decoding(monkeypatch):
         raise AssertionError("the image was decoded")
 
     monkeypatch.setattr(Image.Image, "load", no_decoding)
-    with pytest.raises(photos.PhotoError, match="too many pixels"):
+    with pytest.raises(ServiceError, match="too many pixels"):
         photos.process_photo(blank_png(7072, 7071))  # 50,006,112 pixels
 
 
@@ -817,7 +818,7 @@ def test_the_service_reads_at_most_8_mb(app, world, uploads):
         event = db.session.get(Event, world.event_a_id)
         admin = db.session.execute(select(User).where(User.username == "admin")).scalar_one()
         stream = io.BytesIO(jpeg() + b"\x00" * (8 * MB))
-        with pytest.raises(services.PhotoError, match="at most 8 MB"):
+        with pytest.raises(ServiceError, match="at most 8 MB"):
             services.add_photo(event, admin, uploads, stream)
         db.session.rollback()
     assert stored_files(uploads) == []

@@ -644,8 +644,8 @@ def test_staff_see_why_a_completed_event_has_no_buttons(app, english, auth, worl
 
 def test_update_service_refuses_staff_on_a_completed_event(app, world):
     """The rule is in the service, not only in the view."""
-    from outreach_app.events.lifecycle import ReadOnlyEventError
-    from outreach_app.events.services import EventError, plan_event_update, update_event
+    from outreach_app.core.validation import ServiceError
+    from outreach_app.events.services import plan_event_update, update_event
 
     set_status(app, world.event_a_id, EventStatus.COMPLETED)
     before = snapshot(app, world.event_a_id)
@@ -654,10 +654,10 @@ def test_update_service_refuses_staff_on_a_completed_event(app, world):
         staff = db.session.get(User, world.staff_a_id)
         head = db.session.get(User, world.head_a_id)
         plan = plan_event_update(head, event, _event_input(event, "改标题"), "标题有误")
-        with pytest.raises(ReadOnlyEventError) as caught:
+        with pytest.raises(ServiceError) as caught:
             update_event(staff, event, plan)
         assert caught.value.field == "event"
-        with pytest.raises(EventError) as refused:
+        with pytest.raises(ServiceError) as refused:
             plan_event_update(staff, event, _event_input(event, "改标题"), "标题有误")
         assert "only by regional heads and administrators" in refused.value.problems["event"]
         db.session.rollback()

@@ -21,6 +21,8 @@ from typing import BinaryIO
 from flask_babel import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from outreach_app.core.validation import ServiceError
+
 log = logging.getLogger(__name__)
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -40,8 +42,8 @@ FILE_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{32}\.jpg$")
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
-class PhotoError(ValueError):
-    """An upload that cannot become a photo; the message says why, in the user's language."""
+# The form field a refused upload's message belongs beside.
+PHOTO_FIELD = "photo"
 
 
 @dataclass(frozen=True)
@@ -55,17 +57,17 @@ class ProcessedPhoto:
 
 
 def read_upload(stream: BinaryIO, max_bytes: int = MAX_PHOTO_BYTES) -> bytes:
-    """At most ``max_bytes`` of ``stream``; PhotoError if it is empty or longer."""
+    """At most ``max_bytes`` of ``stream``; ServiceError if it is empty or longer."""
     data = stream.read(max_bytes + 1)
     if not data:
-        raise PhotoError(_("The file is empty. Choose a photo."))
+        raise ServiceError(_("The file is empty. Choose a photo."), field=PHOTO_FIELD)
     if len(data) > max_bytes:
-        raise PhotoError(_("The photo is too large: send at most 8 MB."))
+        raise ServiceError(_("The photo is too large: send at most 8 MB."), field=PHOTO_FIELD)
     return data
 
 
 def process_photo(data: bytes) -> ProcessedPhoto:
-    """Decode ``data`` as an image and re-encode it; PhotoError for anything but a sound image."""
+    """Decode ``data`` as an image and re-encode it; ServiceError for anything but a sound image."""
     image = _decode(data)
     try:
         image = _to_rgb(image)
@@ -81,7 +83,7 @@ def process_photo(data: bytes) -> ProcessedPhoto:
             height=image.height,
         )
     except Exception as error:  # an exotic image mode Pillow cannot convert
-        raise PhotoError(_unreadable()) from error
+        raise ServiceError(_unreadable(), field=PHOTO_FIELD) from error
 
 
 def _unreadable() -> str:
@@ -89,7 +91,7 @@ def _unreadable() -> str:
 
 
 def _decode(data: bytes) -> Image.Image:
-    """The upright, fully decoded image, or PhotoError.
+    """The upright, fully decoded image, or ServiceError.
 
     The size is read from the header and checked against ``MAX_PHOTO_PIXELS`` before anything
     is decoded. Pillow warns about images above ``Image.MAX_IMAGE_PIXELS`` while opening them;
@@ -102,7 +104,9 @@ def _decode(data: bytes) -> Image.Image:
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
             width, height = image.size
             if width > MAX_PHOTO_SIDE or height > MAX_PHOTO_SIDE:
-                raise PhotoError(_("The photo is too large: at most 12000 × 12000 pixels."))
+                raise ServiceError(
+                    _("The photo is too large: at most 12000 × 12000 pixels."), field=PHOTO_FIELD
+                )
             if width * height > MAX_PHOTO_PIXELS:
                 raise Image.DecompressionBombError("too many pixels")
             # JPEG can decode at 1/2, 1/4 or 1/8 scale: far less memory for big camera files.
@@ -111,22 +115,24 @@ def _decode(data: bytes) -> Image.Image:
                 image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
             image.load()
             upright = ImageOps.exif_transpose(image)
-    except PhotoError:
+    except ServiceError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise PhotoError(
+        raise ServiceError(
             _(
                 "The photo has too many pixels: at most %(megapixels)d megapixels,"
                 " for example 8000 × 6000.",
                 megapixels=MAX_PHOTO_PIXELS // 1_000_000,
-            )
+            ),
+            field=PHOTO_FIELD,
         ) from error
     except UnidentifiedImageError as error:
-        raise PhotoError(
-            _("This file is not a photo. Send a JPEG, PNG, WebP or GIF image.")
+        raise ServiceError(
+            _("This file is not a photo. Send a JPEG, PNG, WebP or GIF image."),
+            field=PHOTO_FIELD,
         ) from error
     except Exception as error:  # Pillow raises many kinds of error for broken files.
-        raise PhotoError(_unreadable()) from error
+        raise ServiceError(_unreadable(), field=PHOTO_FIELD) from error
     return upright
 
 

@@ -25,23 +25,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from outreach_app.auth.models import User
+from outreach_app.core.forms import show_errors
 from outreach_app.core.scope import get_scoped_or_404
+from outreach_app.core.validation import ServiceError
 from outreach_app.event_reports.forms import (
     ConfirmForm,
     PhotoForm,
-    ReportForm,
     report_data,
     report_form,
 )
 from outreach_app.event_reports.photos import (
     MAX_PHOTO_BYTES,
-    PhotoError,
     photo_folder,
     photo_path,
     remove_photo_files,
 )
 from outreach_app.event_reports.services import (
-    ReportError,
     ReportPanel,
     ReportState,
     add_photo,
@@ -95,16 +94,6 @@ def event_report_panel(event: Event) -> ReportPanel:
     return report_panel(event, _user())
 
 
-def _attach(form: ReportForm, error: ReportError) -> None:
-    field = getattr(form, error.field, None)
-    if error.field == "attendance":
-        form.attendance_errors.append(error.message)
-    elif field is not None:
-        field.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.route("/<id:event_id>/report", methods=["GET", "POST"])
 @login_required
 def report(event_id: int):
@@ -130,9 +119,9 @@ def report(event_id: int):
     if state.may_save and form.validate_on_submit():
         try:
             completed = save_report(event, user, form.details())
-        except ReportError as error:
+        except ServiceError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             if completed:
@@ -173,9 +162,9 @@ def photos(event_id: int):
                 photo = add_photo(
                     event, user, folder, form.photo.data.stream, form.caption.data or ""
                 )
-            except PhotoError as error:
+            except ServiceError as error:
                 db.session.rollback()
-                form.photo.errors.append(str(error))
+                show_errors(form, error)
             else:
                 _commit_or_remove_files(folder, photo.file_name)
                 flash(_("Photo added."), "success")

@@ -14,16 +14,16 @@ from outreach_app.attendee.models import CheckIn
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
 from outreach_app.core.ids import MAX_ID
-from outreach_app.core.validation import FieldError
+from outreach_app.core.validation import ServiceError
 from outreach_app.coverage.rollups import event_key, lock_events
 from outreach_app.event_reports.photos import (
-    PhotoError,
+    PHOTO_FIELD,
     process_photo,
     read_upload,
     remove_photo_files,
     write_photo_files,
 )
-from outreach_app.events.lifecycle import LifecycleError, can_edit, change_status
+from outreach_app.events.lifecycle import can_edit, change_status
 from outreach_app.events.models import Event, EventAttendance, EventPhoto, EventStatus
 from outreach_app.extensions import db
 from outreach_app.reference.models import TargetGroup
@@ -50,10 +50,6 @@ class ReportState(enum.StrEnum):
     def may_save(self) -> bool:
         """True when the report form may be sent."""
         return self in (ReportState.OPEN, ReportState.EDITABLE)
-
-
-class ReportError(FieldError):
-    """A report that cannot be saved."""
 
 
 @dataclass(frozen=True)
@@ -119,43 +115,51 @@ def _lock_for_recount(event: Event) -> None:
 
 
 def _check_report(details: ReportDetails, group_ids: set[int]) -> dict[int, int]:
-    """The non-zero head counts, or ReportError for anything a form should not let through."""
+    """The non-zero head counts, or ServiceError for anything a form should not let through."""
     if set(details.attendance) - group_ids:
-        raise ReportError("attendance", _("Enter numbers for the listed target groups only."))
+        raise ServiceError(
+            _("Enter numbers for the listed target groups only."), field="attendance"
+        )
     for headcount in details.attendance.values():
         if not 0 <= headcount <= MAX_HEADCOUNT:
-            raise ReportError("attendance", _("Enter a whole number from 0 to 100000."))
+            raise ServiceError(_("Enter a whole number from 0 to 100000."), field="attendance")
     counts = {group_id: n for group_id, n in details.attendance.items() if n > 0}
     if not counts:
-        raise ReportError(
-            "attendance", _("Enter how many people came: at least one number above 0.")
+        raise ServiceError(
+            _("Enter how many people came: at least one number above 0."), field="attendance"
         )
     handouts = details.handouts_distributed
     if handouts is not None and not 0 <= handouts <= MAX_HANDOUTS:
-        raise ReportError("handouts_distributed", _("Enter a whole number from 0 to 1000000."))
+        raise ServiceError(
+            _("Enter a whole number from 0 to 1000000."), field="handouts_distributed"
+        )
     if not details.summary.strip():
-        raise ReportError("report_summary", _("Write a short summary of the event."))
+        raise ServiceError(_("Write a short summary of the event."), field="report_summary")
     if len(details.summary) > SUMMARY_MAX_LENGTH:
-        raise ReportError("report_summary", _("Keep the summary to 2000 characters or fewer."))
+        raise ServiceError(
+            _("Keep the summary to 2000 characters or fewer."), field="report_summary"
+        )
     if len(details.issues_raised) > ISSUES_MAX_LENGTH:
-        raise ReportError("issues_raised", _("Keep the problems to 2000 characters or fewer."))
+        raise ServiceError(
+            _("Keep the problems to 2000 characters or fewer."), field="issues_raised"
+        )
     return counts
 
 
 def save_report(event: Event, actor: User, details: ReportDetails) -> bool:
     """Save ``event``'s report; a confirmed event becomes completed. True if it was completed now.
 
-    Raises ReportError when the event is not confirmed or completed, when ``actor`` may not
+    Raises ServiceError when the event is not confirmed or completed, when ``actor`` may not
     change it, or when the details break a rule; nothing is changed then.
     """
     _lock_for_recount(event)
     state = report_state(event, actor)
     if state is ReportState.NOT_CONFIRMED:
-        raise ReportError("", _("Confirm the event before you fill in its report."))
+        raise ServiceError(_("Confirm the event before you fill in its report."))
     if state is ReportState.CANCELLED:
-        raise ReportError("", _("A cancelled event has no report."))
+        raise ServiceError(_("A cancelled event has no report."))
     if state is ReportState.READ_ONLY:
-        raise ReportError("", _("Only administrators and regional heads may change this report."))
+        raise ServiceError(_("Only administrators and regional heads may change this report."))
     codes = {group.id: group.code for group in target_groups()}
     counts = _check_report(details, set(codes))
 
@@ -175,10 +179,8 @@ def save_report(event: Event, actor: User, details: ReportDetails) -> bool:
 
     completing = event.status is EventStatus.CONFIRMED
     if completing:
-        try:
-            change_status(event, EventStatus.COMPLETED, actor)
-        except LifecycleError as error:  # the lifecycle rules changed under us
-            raise ReportError("", str(error)) from error
+        # Refused (a ServiceError about the whole form) only if the lifecycle rules change.
+        change_status(event, EventStatus.COMPLETED, actor)
     record(
         "event_report_saved",
         event,
@@ -211,13 +213,17 @@ def event_photo(event: Event, photo_id: int) -> EventPhoto | None:
 
 
 def _check_photo(event: Event, actor: User, caption: str) -> None:
-    """PhotoError unless ``actor`` may add a photo with ``caption`` to ``event`` now."""
+    """ServiceError unless ``actor`` may add a photo with ``caption`` to ``event`` now."""
     if not may_add_photos(event, actor):
-        raise PhotoError(_("Photos can be added to confirmed or completed events only."))
+        raise ServiceError(
+            _("Photos can be added to confirmed or completed events only."), field=PHOTO_FIELD
+        )
     if len(caption) > CAPTION_MAX_LENGTH:
-        raise PhotoError(_("Keep the caption to 200 characters or fewer."))
+        raise ServiceError(_("Keep the caption to 200 characters or fewer."), field=PHOTO_FIELD)
     if photo_count(event) >= MAX_PHOTOS_PER_EVENT:
-        raise PhotoError(_("An event can have at most 20 photos. Remove one to add another."))
+        raise ServiceError(
+            _("An event can have at most 20 photos. Remove one to add another."), field=PHOTO_FIELD
+        )
 
 
 def add_photo(
@@ -225,7 +231,7 @@ def add_photo(
 ) -> EventPhoto:
     """Re-encode the uploaded image in ``stream``, store it in ``folder`` and add it to ``event``.
 
-    Raises PhotoError with a message for the user. The image is decoded, re-encoded and its
+    Raises ServiceError with a message for the user. The image is decoded, re-encoded and its
     files written before the event is locked (decoding takes a while, and the lock would hold
     up every other change to the event meanwhile); the rules are checked again under the lock,
     and the files are removed if they or the flush fail. The caller commits, and removes the

@@ -2,7 +2,8 @@
 
 Every status change goes through ``change_status``, which checks the move, records it in the
 audit log and flushes; the view commits. Once completed, an event is read-only for staff:
-``check_change`` is the rule every change to an event or its print runs goes through.
+``check_change`` is the rule every change to an event or its print runs goes through. Both
+refuse with ``ServiceError``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from outreach_app.audit.services import record
 from outreach_app.auth.models import User
 from outreach_app.core.roles import Role
 from outreach_app.core.types import utcnow
-from outreach_app.core.validation import FieldError
+from outreach_app.core.validation import ServiceError
 from outreach_app.events.models import EVENT_STATUS_LABELS, Event, EventStatus
 from outreach_app.extensions import db
 
@@ -32,21 +33,9 @@ CANCEL_REASON_MAX = 500
 CHANGE_REASON_MAX = 500
 
 
-class LifecycleError(ValueError):
-    """A status change that is not allowed; the message says why."""
-
-
 def allowed_moves(event: Event) -> frozenset[EventStatus]:
     """The statuses ``event`` may move to next."""
     return ALLOWED_MOVES[event.status]
-
-
-class ReadOnlyEventError(FieldError):
-    """A change to a completed event that is refused; nothing was changed.
-
-    ``field`` is ``"event"`` when the user may not change the event at all, and
-    ``"change_reason"`` when only the reason is missing or too long.
-    """
 
 
 def may_change_completed(user: User | None) -> bool:
@@ -72,25 +61,28 @@ def check_change(event: Event, user: User | None, reason: str = "") -> str | Non
     Completed events are read-only for staff (their report and photos follow the report's own
     rules); heads and administrators may change them, giving a reason that goes into the event's
     history. Returns the reason to record, or None when the event is not completed (or the
-    command line changes it). Raises ReadOnlyEventError before anything is changed.
+    command line changes it). Raises ServiceError before anything is changed: on the field
+    ``"event"`` when the user may not change the event at all, on ``"change_reason"`` when only
+    the reason is missing or too long.
     """
     if event.status is not EventStatus.COMPLETED:
         return None
     if is_locked_for(event, user):
-        raise ReadOnlyEventError(
-            "event",
+        raise ServiceError(
             _("Completed events can be changed only by regional heads and administrators."),
+            field="event",
         )
     if user is None:
         return None
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ReadOnlyEventError(
-            "change_reason", _("This event is completed: say why it is being changed.")
+        raise ServiceError(
+            _("This event is completed: say why it is being changed."), field="change_reason"
         )
     if len(reason) > CHANGE_REASON_MAX:
-        raise ReadOnlyEventError(
-            "change_reason", _("Keep the reason under %(n)d characters.", n=CHANGE_REASON_MAX)
+        raise ServiceError(
+            _("Keep the reason under %(n)d characters.", n=CHANGE_REASON_MAX),
+            field="change_reason",
         )
     return reason
 
@@ -115,10 +107,13 @@ def can_edit(event: Event, user: User) -> bool:
 
 
 def change_status(event: Event, to: EventStatus, actor: User, reason: str = "") -> None:
-    """Move ``event`` to ``to`` if the lifecycle allows it; cancelling needs a reason."""
+    """Move ``event`` to ``to`` if the lifecycle allows it; cancelling needs a reason.
+
+    Raises ServiceError (about the whole form), changing nothing, when the move is refused.
+    """
     to = EventStatus(to)
     if to not in ALLOWED_MOVES[event.status]:
-        raise LifecycleError(
+        raise ServiceError(
             _(
                 "An event that is %(current)s cannot become %(new)s.",
                 current=event.status_label,
@@ -128,9 +123,9 @@ def change_status(event: Event, to: EventStatus, actor: User, reason: str = "") 
     reason = reason.strip()
     if to is EventStatus.CANCELLED:
         if not reason:
-            raise LifecycleError(_("Say why the event is cancelled."))
+            raise ServiceError(_("Say why the event is cancelled."))
         if len(reason) > CANCEL_REASON_MAX:
-            raise LifecycleError(_("Keep the reason under %(n)d characters.", n=CANCEL_REASON_MAX))
+            raise ServiceError(_("Keep the reason under %(n)d characters.", n=CANCEL_REASON_MAX))
         event.cancel_reason = reason
     elif event.status is EventStatus.CANCELLED:
         event.cancel_reason = ""

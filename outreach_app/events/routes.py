@@ -12,12 +12,13 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from outreach_app.auth.models import User
+from outreach_app.core.forms import csrf_failed, show_errors
 from outreach_app.core.roles import Role
 from outreach_app.core.scope import get_scoped_or_404, scope_of
+from outreach_app.core.validation import ServiceError
 from outreach_app.events.conflicts import find_conflicts
 from outreach_app.events.forms import EventForm, StatusForm, event_form_data
 from outreach_app.events.lifecycle import (
-    LifecycleError,
     allowed_moves,
     can_edit,
     change_status,
@@ -25,7 +26,6 @@ from outreach_app.events.lifecycle import (
 )
 from outreach_app.events.models import EVENT_STATUS_LABELS, Event, EventStatus
 from outreach_app.events.services import (
-    EventError,
     EventPlan,
     all_target_groups,
     all_topics,
@@ -118,25 +118,14 @@ def _checked_plan(form: EventForm, plan: Callable[[], EventPlan]) -> EventPlan |
     """Validate the form and let the service check the values, so that every problem shows at
     once beside its field; None unless both are happy. A failed CSRF check stops at once."""
     is_valid = form.validate()
-    csrf = form._fields.get("csrf_token")
-    if csrf is not None and csrf.errors:
+    if csrf_failed(form):
         return None
     try:
         checked = plan()
-    except EventError as error:
-        _attach(form, error)
+    except ServiceError as error:
+        show_errors(form, error)
         return None
     return checked if is_valid else None
-
-
-def _attach(form: EventForm, error: EventError) -> None:
-    """Put each message beside its field, unless the field has one already."""
-    for name, message in error.problems.items():
-        field = form._fields.get(name)
-        if field is None:
-            form.form_errors.append(message)
-        elif not field.errors:
-            field.errors = [*field.errors, message]
 
 
 def _render_form(form: EventForm, event: Event | None, conflicts=(), copied_from=None):
@@ -260,7 +249,7 @@ def change_event_status(event_id: int):
         return redirect(f"/events/{event.id}/report", 303)
     try:
         change_status(event, target, user, reason=form.reason.data or "")
-    except LifecycleError as error:
+    except ServiceError as error:
         db.session.rollback()
         flash(str(error), "danger")
         if target is EventStatus.CANCELLED and target in allowed_moves(event):

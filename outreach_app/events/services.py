@@ -2,7 +2,7 @@
 
 Saving is two steps so that the view can warn about clashes before anything is written:
 ``plan_new_events`` / ``plan_event_update`` check every value against the rules and the user's
-scope and return an ``EventPlan`` (or raise ``EventError``); ``create_events`` / ``update_event``
+scope and return an ``EventPlan`` (or raise ``ServiceError``); ``create_events`` / ``update_event``
 then write the plan.
 """
 
@@ -26,7 +26,8 @@ from outreach_app.audit.services import record
 from outreach_app.auth.models import User
 from outreach_app.core.roles import Role
 from outreach_app.core.scope import scope_clause, scope_of, scoped_select
-from outreach_app.events.lifecycle import ReadOnlyEventError, check_change
+from outreach_app.core.validation import ServiceError
+from outreach_app.events.lifecycle import check_change
 from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
@@ -49,14 +50,6 @@ class Frequency(enum.StrEnum):
 
     WEEKLY = "weekly"
     MONTHLY = "monthly"
-
-
-class EventError(ValueError):
-    """An event could not be planned; ``problems`` maps form field names to messages."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(problems.values()))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -330,8 +323,8 @@ def _plan(
     if current is not None:
         try:
             reason = check_change(current, user, change_reason) or ""
-        except ReadOnlyEventError as error:
-            problems[error.field] = error.message
+        except ServiceError as error:
+            problems.update(error.problems)
 
     title = (data.title or "").strip()
     if not title:
@@ -389,7 +382,7 @@ def _plan(
         problems["notes"] = _("Keep the notes to 2000 characters or fewer.")
 
     if problems:
-        raise EventError(problems)
+        raise ServiceError(problems)
     assert kind is not None and branch is not None and region is not None
     return EventPlan(
         title=title,
@@ -536,7 +529,7 @@ def _occurrences(
         return [], frequency
     try:
         starts = series_starts(starts_at, frequency, until=repeat.until, count=repeat.count)
-    except EventError as error:
+    except ServiceError as error:
         problems.update(error.problems)
         return [], frequency
     if len(starts) < SERIES_MIN:
@@ -554,7 +547,7 @@ def series_starts(
 ) -> list[datetime]:
     """Start times of a series from ``first``: every week, or the same day of every month.
 
-    Months without that day (the 31st, 29 February) are skipped. Raises EventError when the
+    Months without that day (the 31st, 29 February) are skipped. Raises ServiceError when the
     series would have more than SERIES_MAX events or run past the last allowed year.
     """
     starts: list[datetime] = []
@@ -572,14 +565,14 @@ def series_starts(
         if until is not None and start.date() > until:
             break
         if start.year > LAST_YEAR:
-            raise EventError(
+            raise ServiceError(
                 {"repeat_until": _("The series would run past the year %(last)d.", last=LAST_YEAR)}
             )
         starts.append(start)
         if count is not None and len(starts) >= count:
             break
         if len(starts) > SERIES_MAX:
-            raise EventError(
+            raise ServiceError(
                 {"repeat_until": _("A series can have at most %(n)d events.", n=SERIES_MAX)}
             )
     return starts
@@ -718,7 +711,7 @@ def _values(event: Event) -> dict[str, Any]:
 def update_event(user: User, event: Event, plan: EventPlan) -> list[str]:
     """Change ``event`` as ``plan`` says; returns the names of the fields that changed.
 
-    Raises ReadOnlyEventError, changing nothing, when ``user`` may not change a completed event
+    Raises ServiceError, changing nothing, when ``user`` may not change a completed event
     or the plan gives no reason; the reason is kept in the event's history.
     """
     reason = check_change(event, user, plan.change_reason)

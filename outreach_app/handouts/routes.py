@@ -33,7 +33,7 @@ from outreach_app.core.downloads import content_disposition
 from outreach_app.core.pagination import paginate
 from outreach_app.core.roles import Role
 from outreach_app.core.scope import get_scoped_or_404
-from outreach_app.core.validation import FieldError
+from outreach_app.core.validation import FieldError, ServiceError
 from outreach_app.events.lifecycle import is_locked_for, needs_change_reason
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
@@ -415,7 +415,7 @@ def new_print_run(event_id: int):
                     user, event, handout, form.copies.data, form.layout.data, reason or ""
                 )
                 db.session.commit()
-            except FieldError as error:
+            except (FieldError, ServiceError) as error:  # check_change refuses with ServiceError
                 db.session.rollback()
                 _show_error(form, error)
             else:
@@ -510,7 +510,7 @@ def revoke_run(event_id: int, run_id: int):
         try:
             revoke_print_run(user, run, form.reason.data or "")
             db.session.commit()
-        except FieldError as error:
+        except (FieldError, ServiceError) as error:  # check_change refuses with ServiceError
             db.session.rollback()
             _show_error(form, error)
         else:
