@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
 from outreach_app.audit.services import record
@@ -16,7 +16,7 @@ from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.regions.models import Branch, Region
-from outreach_app.regions.queries import branch_in_scope, region_in_scope
+from outreach_app.regions.queries import branch_in_scope, region_in_scope, subtree_ids
 
 SEARCH_MAX_LENGTH = 100
 
@@ -68,10 +68,7 @@ def partner_list_query(user: User, filters: PartnerFilters) -> Select[tuple[Part
     if filters.kind is not None:
         stmt = stmt.where(Partner.kind == filters.kind)
     if filters.region is not None:
-        subtree = select(Region.id).where(
-            Region.path.startswith(filters.region.path, autoescape=True)
-        )
-        stmt = stmt.where(Partner.region_id.in_(subtree))
+        stmt = stmt.where(Partner.region_id.in_(subtree_ids(filters.region)))
     text = filters.q.strip()[:SEARCH_MAX_LENGTH]
     if text:
         stmt = stmt.where(

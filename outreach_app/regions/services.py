@@ -116,15 +116,6 @@ def move_region(region: Region, new_parent: Region | None) -> None:
     db.session.flush()
 
 
-def subtree_ids(region: Region) -> list[int]:
-    """The ids of ``region`` and everything below it."""
-    return list(
-        db.session.execute(
-            select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
-        ).scalars()
-    )
-
-
 # --- The tree as plain data -----------------------------------------------------------------
 
 
