@@ -18,34 +18,12 @@ from outreach_app.core.roles import Role
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch
 from tests.factories import World, make_user
-from tests.helpers import PASSWORD, login
+from tests.helpers import PASSWORD, login, snapshot
 
 NEW_PASSWORD = "violet kettle harbour spins"
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def snapshot(app: Flask) -> list[tuple]:
-    """Every column of every user, to show that a refused request changed nothing."""
-    with app.app_context():
-        users = db.session.execute(select(User).order_by(User.id)).scalars()
-        return [
-            (
-                u.id,
-                u.username,
-                u.display_name,
-                u.role,
-                u.region_id,
-                u.branch_id,
-                u.password_hash,
-                u.is_active,
-                u.session_version,
-                u.last_login_at,
-                u.password_changed_at,
-            )
-            for u in users
-        ]
 
 
 def get_user(app: Flask, username: str) -> User | None:
@@ -132,7 +110,7 @@ def _pages(world: World) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("username", ["staff_a", "head_a"])
 def test_staff_and_heads_get_403_everywhere(app, client, world, username):
     login(client, username)
-    before = snapshot(app)
+    before = snapshot(app, User)
     data = {
         **new_user_form(branch=str(world.branch_a_id)),
         "username": "intruder",
@@ -143,16 +121,16 @@ def test_staff_and_heads_get_403_everywhere(app, client, world, username):
     for method, url in _pages(world):
         response = client.open(url, method=method, data=data if method == "POST" else None)
         assert response.status_code == 403, (method, url)
-    assert snapshot(app) == before
+    assert snapshot(app, User) == before
 
 
 def test_anonymous_is_sent_to_login(app, client, world):
-    before = snapshot(app)
+    before = snapshot(app, User)
     for method, url in _pages(world):
         response = client.open(url, method=method, data={"role": "admin"})
         assert response.status_code == 302, (method, url)
         assert response.headers["Location"].startswith("/login")
-    assert snapshot(app) == before
+    assert snapshot(app, User) == before
 
 
 def test_a_deactivated_admin_loses_access_at_once(app, world):
@@ -432,7 +410,7 @@ BAD_CREATE_INPUTS = [
 def test_create_refuses_bad_input_and_changes_nothing(app, admin_client, world, overrides, message):
     data = new_user_form(branch=str(world.branch_a_id))
     data.update(overrides)
-    before = snapshot(app)
+    before = snapshot(app, User)
     with app.app_context():
         audits = db.session.execute(select(func.count(AuditLog.id))).scalar_one()
     response = admin_client.post("/admin/users/new", data=data)
@@ -441,7 +419,7 @@ def test_create_refuses_bad_input_and_changes_nothing(app, admin_client, world, 
     assert message in html
     assert "Please correct the marked fields." in html
     assert 'aria-invalid="true"' in html
-    assert snapshot(app) == before
+    assert snapshot(app, User) == before
     with app.app_context():
         assert db.session.execute(select(func.count(AuditLog.id))).scalar_one() == audits
 
@@ -536,14 +514,14 @@ def test_changing_only_the_branch_ends_sessions(app, admin_client, world):
 
 
 def test_saving_unchanged_form_changes_nothing(app, admin_client, world):
-    before = snapshot(app)
+    before = snapshot(app, User)
     user = get_user(app, "head_a")
     response = admin_client.post(f"/admin/users/{world.head_a_id}/edit", data=edit_form(user))
     assert response.status_code == 302
     assert "Nothing was changed." in admin_client.get(response.headers["Location"]).get_data(
         as_text=True
     )
-    assert snapshot(app) == before
+    assert snapshot(app, User) == before
     assert audit_actions(app, world.head_a_id) == []
 
 
@@ -560,7 +538,7 @@ def test_saving_unchanged_form_changes_nothing(app, admin_client, world):
 )
 def test_edit_refuses_bad_input_and_changes_nothing(app, admin_client, world, overrides, message):
     user = get_user(app, "staff_a")
-    before = snapshot(app)
+    before = snapshot(app, User)
     response = admin_client.post(
         f"/admin/users/{world.staff_a_id}/edit",
         data={
@@ -572,7 +550,7 @@ def test_edit_refuses_bad_input_and_changes_nothing(app, admin_client, world, ov
     )
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
-    assert snapshot(app) == before
+    assert snapshot(app, User) == before
 
 
 def test_edit_ignores_mass_assigned_fields(app, admin_client, world):
@@ -595,7 +573,7 @@ def test_edit_ignores_mass_assigned_fields(app, admin_client, world):
 
 def test_admin_cannot_remove_own_admin_role(app, admin_client, world):
     admin = get_user(app, "admin")
-    before = snapshot(app)
+    before = snapshot(app, User)
     for role, scope in (("staff", {"branch": str(world.branch_a_id)}), ("head", {})):
         scope.setdefault("region", str(world.district_a_id))
         response = admin_client.post(
@@ -603,7 +581,7 @@ def test_admin_cannot_remove_own_admin_role(app, admin_client, world):
         )
         assert response.status_code == 200
         assert "You cannot remove your own administrator role." in response.get_data(as_text=True)
-    assert snapshot(app) == before
+    assert snapshot(app, User) == before
     assert is_logged_in(admin_client)
     assert admin_client.get("/admin/users/").status_code == 200
 
@@ -672,12 +650,12 @@ def test_history_is_limited_to_twenty_entries(app, admin_client, world):
 def test_deactivate_asks_first_then_ends_sessions(app, admin_client, world):
     staff = app.test_client()
     login(staff, "staff_a")
-    before = snapshot(app)
+    before = snapshot(app, User)
     confirm = admin_client.get(f"/admin/users/{world.staff_a_id}/deactivate")
     assert confirm.status_code == 200
     html = confirm.get_data(as_text=True)
     assert "Deactivate staff_a?" in html and 'method="post"' in html
-    assert snapshot(app) == before  # GET never changes anything
+    assert snapshot(app, User) == before  # GET never changes anything
     assert is_logged_in(staff)
 
     response = admin_client.post(f"/admin/users/{world.staff_a_id}/deactivate")
@@ -703,20 +681,20 @@ def test_deactivate_asks_first_then_ends_sessions(app, admin_client, world):
 
 def test_deactivating_twice_changes_nothing_more(app, admin_client, world):
     admin_client.post(f"/admin/users/{world.staff_b_id}/deactivate")
-    before = snapshot(app)
+    before = snapshot(app, User)
     response = admin_client.post(f"/admin/users/{world.staff_b_id}/deactivate")
     assert response.status_code == 302
-    assert snapshot(app) == before
+    assert snapshot(app, User) == before
 
 
 def test_admin_cannot_deactivate_themselves(app, admin_client, world):
-    before = snapshot(app)
+    before = snapshot(app, User)
     for method in ("GET", "POST"):
         response = admin_client.open(f"/admin/users/{world.admin_id}/deactivate", method=method)
         assert response.status_code == 302
         page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
         assert "You cannot deactivate your own account." in page
-    assert snapshot(app) == before
+    assert snapshot(app, User) == before
     assert admin_client.get("/admin/users/").status_code == 200
 
 
@@ -757,25 +735,25 @@ def test_reset_password_ends_sessions_and_the_new_password_works(app, admin_clie
     ],
 )
 def test_reset_password_refuses_bad_passwords(app, admin_client, world, password, confirm, message):
-    before = snapshot(app)
+    before = snapshot(app, User)
     response = admin_client.post(
         f"/admin/users/{world.staff_a_id}/password",
         data={"password": password, "confirm": confirm},
     )
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
-    assert snapshot(app) == before
+    assert snapshot(app, User) == before
 
 
 def test_own_password_is_changed_on_the_account_page(app, admin_client, world):
-    before = snapshot(app)
+    before = snapshot(app, User)
     response = admin_client.post(
         f"/admin/users/{world.admin_id}/password",
         data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/account/password"
-    assert snapshot(app) == before
+    assert snapshot(app, User) == before
 
 
 # --- flask create-user ------------------------------------------------------------------------
@@ -827,10 +805,10 @@ def test_cli_creates_each_role(app, runner, world, args, role, scope):
     ],
 )
 def test_cli_refuses_bad_input(app, runner, world, args, password, message):
-    before = snapshot(app)
+    before = snapshot(app, User)
     with app.app_context():
         result = runner.invoke(args=["create-user", *args], env={"OUTREACH_PASSWORD": password})
     assert result.exit_code != 0
     assert message in result.output
     assert isinstance(result.exception, SystemExit)  # a clean error, not a traceback
-    assert snapshot(app) == before
+    assert snapshot(app, User) == before
