@@ -43,6 +43,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0)  # type: ignore[method-assign]
 
     _init_extensions(app)
+    _keep_rollups_current()
     app.url_map.converters["id"] = IdConverter
     _register_blueprints(app)
 
@@ -128,12 +129,22 @@ def _import_models() -> None:
     import outreach_app.audit.models
     import outreach_app.auth.models
     import outreach_app.coverage.models
-    import outreach_app.coverage.rollups
     import outreach_app.events.models
     import outreach_app.handouts.models
     import outreach_app.partners.models
     import outreach_app.reference.models
     import outreach_app.regions.models  # noqa: F401
+
+
+def _keep_rollups_current() -> None:
+    """The coverage rollups follow every change from here on: structural changes are marked at
+    each flush and recounted before the commit, and each attendee row is counted as it is
+    written. The hooks are process-wide (on every session) and registered once."""
+    from outreach_app.attendee.services import on_row_written
+    from outreach_app.coverage.rollups import count_row, register_session_hooks
+
+    register_session_hooks()
+    on_row_written(count_row)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -29,8 +29,9 @@ from outreach_app.auth.models import User
 from outreach_app.core.types import utcnow
 from outreach_app.coverage import rollups
 from outreach_app.coverage.exports import HELD_AND_PLANNED
+from outreach_app.coverage.figures import rounded_ratio
 from outreach_app.coverage.models import CoverageRollup
-from outreach_app.coverage.services import GAP_LIST_LIMIT, rounded_ratio
+from outreach_app.coverage.services import GAP_LIST_LIMIT
 from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.reference.models import TargetGroup

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Insert, bindparam, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from outreach_app.attendee.models import (
     MAX_COMMENT_CHARS,
@@ -36,8 +38,6 @@ from outreach_app.attendee.models import (
     RecentScan,
 )
 from outreach_app.core.types import utcnow
-from outreach_app.coverage.models import DIM_GROUP, DIM_TOPIC
-from outreach_app.coverage.rollups import bump, target_of
 from outreach_app.extensions import db
 from outreach_app.handouts.content import GENERAL_TIPS, QR_NOTE, QuizQuestion, quiz_for
 from outreach_app.handouts.models import Handout, HandoutLanguage, HandoutVersion, PrintRun
@@ -268,13 +268,23 @@ def _insert_once(
     return db.session.execute(stmt, values).first() is not None
 
 
-def _bump(copy: Copy, also: list[tuple[str, int]] | None = None, **deltas: int) -> None:
-    """Count ``deltas`` where the copy's event counts now: read after the copy's row was
-    written, in the same transaction (the event may have moved or been cancelled since the page
-    looked the copy up; see ``rollups.target_of``)."""
-    target = target_of(db.session, copy.event_id)
-    if target is not None:
-        bump(db.session, target, also=also or (), **deltas)
+# What a new row changes elsewhere (the coverage rollups count it) is registered by the app
+# factory, so that this package needs nothing from the packages that read its rows.
+RowListener = Callable[[Session, type, Mapping[str, Any]], None]
+_ROW_LISTENERS: list[RowListener] = []
+
+
+def on_row_written(listener: RowListener) -> None:
+    """Call ``listener(session, model, values)`` after every scan, check-in, quiz answer or
+    feedback row is written, in the same transaction (registered once; again is a no-op)."""
+    if listener not in _ROW_LISTENERS:
+        _ROW_LISTENERS.append(listener)
+
+
+def _written(model: type, values: Mapping[str, Any]) -> None:
+    """Tell the listeners that a row of ``model`` with ``values`` was just written."""
+    for listener in _ROW_LISTENERS:
+        listener(db.session, model, values)
 
 
 _RECENT = RecentScan.__table__
@@ -346,24 +356,22 @@ def record_scan(copy: Copy, reader: str | None = None) -> bool:
     first = _insert_once(HandoutScan, {**values, "is_first": True}, first_only=True)
     if not first:
         db.session.execute(_INSERT_SCAN, {**values, "is_first": False})
-    _bump(copy, scans=1, copies_scanned=int(first))
+    _written(HandoutScan, {**values, "is_first": first})
     return True
 
 
 def check_in(copy: Copy, group_id: int | None) -> bool:
     """Check the copy in, with the group the attendee chose (or none); False if already done."""
-    added = _insert_once(
-        CheckIn,
-        {
-            "print_run_id": copy.run_id,
-            "serial": copy.serial,
-            "event_id": copy.event_id,
-            "target_group_id": group_id,
-            "created_at": utcnow(),
-        },
-    )
+    values = {
+        "print_run_id": copy.run_id,
+        "serial": copy.serial,
+        "event_id": copy.event_id,
+        "target_group_id": group_id,
+        "created_at": utcnow(),
+    }
+    added = _insert_once(CheckIn, values)
     if added:
-        _bump(copy, [(DIM_GROUP, group_id)] if group_id is not None else [], check_ins=1)
+        _written(CheckIn, values)
     return added
 
 
@@ -404,26 +412,20 @@ def submit_quiz(copy: Copy, topic_id: int, result: QuizResult) -> bool:
 
     The answers count for the group the copy checked in with before the quiz, if any."""
     group_id = checked_in_group(copy)
-    added = _insert_once(
-        QuizSubmission,
-        {
-            "print_run_id": copy.run_id,
-            "serial": copy.serial,
-            "event_id": copy.event_id,
-            "topic_id": topic_id,
-            "target_group_id": group_id,
-            "correct": result.correct,
-            "total": result.total,
-            "answers": result.answers,
-            "created_at": utcnow(),
-        },
-    )
+    values = {
+        "print_run_id": copy.run_id,
+        "serial": copy.serial,
+        "event_id": copy.event_id,
+        "topic_id": topic_id,
+        "target_group_id": group_id,
+        "correct": result.correct,
+        "total": result.total,
+        "answers": result.answers,
+        "created_at": utcnow(),
+    }
+    added = _insert_once(QuizSubmission, values)
     if added:
-        scores = {"quiz_correct": result.correct, "quiz_total": result.total}
-        dims = [(DIM_TOPIC, topic_id)]
-        if group_id is not None:
-            dims.append((DIM_GROUP, group_id))
-        _bump(copy, dims, **scores)
+        _written(QuizSubmission, values)
     return added
 
 
@@ -462,19 +464,17 @@ def leave_feedback(copy: Copy, rating: int, comment: str) -> bool:
     """Store the copy's rating and comment; False if it already gave feedback."""
     if not 1 <= rating <= 5 or len(comment) > MAX_COMMENT_CHARS:
         raise ValueError("rating or comment out of range")
-    added = _insert_once(
-        Feedback,
-        {
-            "print_run_id": copy.run_id,
-            "serial": copy.serial,
-            "event_id": copy.event_id,
-            "rating": rating,
-            "comment": comment,
-            "created_at": utcnow(),
-        },
-    )
+    values = {
+        "print_run_id": copy.run_id,
+        "serial": copy.serial,
+        "event_id": copy.event_id,
+        "rating": rating,
+        "comment": comment,
+        "created_at": utcnow(),
+    }
+    added = _insert_once(Feedback, values)
     if added:
-        _bump(copy, feedback_sum=rating, feedback_count=1)
+        _written(Feedback, values)
     return added
 
 

@@ -24,6 +24,17 @@ from openpyxl.styles import Font
 from outreach_app.core.downloads import spreadsheet_safe
 from outreach_app.core.months import Month
 from outreach_app.core.spreadsheets import xlsx_cell
+from outreach_app.coverage.figures import (
+    EXPORT_GROUPS,
+    EXPORT_SUMMARY,
+    EXPORT_TABLE,
+    EXPORT_TOPICS,
+    Average,
+    Rate,
+    average,
+    percent,
+    shown_in,
+)
 from outreach_app.coverage.services import CoverageReport, Figures, Period
 from outreach_app.partners.models import PARTNER_KIND_LABELS
 from outreach_app.regions.models import BRANCH_ACCESS_LABELS, Region
@@ -47,43 +58,11 @@ def region_name(region: Region) -> str:
     return region.name
 
 
-def month_text(month: Month) -> str:
-    """A month as YYYY-MM."""
-    return month.label
-
-
 def period_text(period: Period) -> str:
     """The months a period covers, as ``2025-12 – 2026-11`` (one month alone when equal)."""
     if period.first == period.last:
         return period.first_text
     return f"{period.first_text} – {period.last_text}"
-
-
-def percent(value: Decimal | None) -> str:
-    """A rate (already rounded by ``rounded_ratio``) as a percentage with one decimal, or a
-    dash when it is undefined."""
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def average(value: Decimal | None) -> str:
-    """An average rating (already rounded) with two decimals, or a dash when nobody rated."""
-    return "—" if value is None else f"{value:.2f}"
-
-
-class Rate(Decimal):
-    """A share (0–1) that spreadsheets show as a percentage."""
-
-
-class Average(Decimal):
-    """An average rating that spreadsheets show with two decimals."""
-
-
-def _rate(value: Decimal | None) -> Rate | None:
-    return None if value is None else Rate(value)
-
-
-def _average(value: Decimal | None) -> Average | None:
-    return None if value is None else Average(value)
 
 
 @dataclass(frozen=True)
@@ -96,59 +75,82 @@ class Section:
     rows: list[list[Any]]
 
 
-FIGURE_COLUMNS = (
-    ("held", _l("Events held")),
-    ("planned", _l("Events planned")),
-    ("reached", _l("People reached (staff count)")),
-    ("check_ins", _l("QR check-ins")),
-    ("copies", _l("Handouts printed")),
-    ("copies_scanned", _l("Handouts scanned")),
-    ("scan_rate", _l("Scan rate")),
-    ("quiz_rate", _l("Quiz correct rate")),
-    ("feedback_average", _l("Feedback average")),
-)
+def figure_header(first: str, place: str) -> list[str]:
+    """A table's header: its first column, then the label of every figure shown in ``place``."""
+    return [first, *(figure.label_in(place) for figure in shown_in(place))]
 
 
-def _figure_cells(figures: Figures) -> list[Any]:
-    cells: list[Any] = []
-    for name, _label in FIGURE_COLUMNS:
-        if name == "scan_rate":
-            cells.append(_rate(figures.scan_rate))
-        elif name == "quiz_rate":
-            cells.append(_rate(figures.quiz_rate))
-        elif name == "feedback_average":
-            cells.append(_average(figures.feedback_average))
-        else:
-            cells.append(getattr(figures, name))
-    return cells
+def figure_cells(figures: Figures, place: str) -> list[Any]:
+    """The cells of every figure shown in ``place`` (numbers, ``Rate`` and ``Average``)."""
+    return [figure.cell(figures.values) for figure in shown_in(place)]
 
 
-def _figure_header(first: str) -> list[str]:
-    return [first, *(str(label) for _name, label in FIGURE_COLUMNS)]
+def _figure_table(
+    key: str, title: str, first: str, rows: list[tuple[Any, Figures]], place: str = EXPORT_TABLE
+) -> Section:
+    """A section with one row per (first cell, figures) pair, a column per figure of ``place``."""
+    return Section(
+        key,
+        title,
+        figure_header(first, place),
+        [[name, *figure_cells(figures, place)] for name, figures in rows],
+    )
 
 
 def report_sections(report: CoverageReport) -> list[Section]:
     """Every table of the coverage report, headers in the current language."""
-    total = report.total
+    return [
+        _summary(report),
+        _figure_table(
+            "kinds", _("By kind"), _("Kind"), [(label, f) for _k, label, f in report.by_kind]
+        ),
+        _figure_table(
+            "groups",
+            _("By target group"),
+            _("Target group"),
+            [(g.name, f) for g, f in report.by_group],
+            EXPORT_GROUPS,
+        ),
+        _figure_table(
+            "topics",
+            _("By topic"),
+            _("Topic"),
+            [(t.name, f) for t, f in report.by_topic],
+            EXPORT_TOPICS,
+        ),
+        _figure_table("trend", _("By month"), _("Month"), [(m.label, f) for m, f in report.trend]),
+        _figure_table(
+            "children",
+            _("Regions"),
+            _("Region"),
+            [(child_label(c), c.figures) for c in report.children],
+        ),
+        Section(
+            "heat",
+            _("Events held by region and month"),
+            [_("Region"), *(m.label for m, _f in report.trend)],
+            [[child_label(c), *c.held_by_month] for c in report.children],
+        ),
+        _gap_section(report),
+        _partner_section(report),
+    ]
+
+
+def _summary(report: CoverageReport) -> Section:
+    """The region, the period, every summary figure, and the gap and partner counts."""
     gaps = report.gaps
     scope = region_name(report.region)
     if report.branch is not None:
         scope = f"{scope} · {report.branch.name}"
-    summary = [
+    rows: list[list[Any]] = [
         [_("Region"), scope],
         [_("Period"), period_text(report.period)],
-        [_("Events held"), total.held],
-        [_("Events planned"), total.planned],
-        [_("People reached (staff count)"), total.reached],
-        [_("QR check-ins"), total.check_ins],
-        [_("Handouts printed"), total.copies],
-        [_("Handouts scanned"), total.copies_scanned],
-        [_("Scan rate"), _rate(total.scan_rate)],
-        [_("Scans"), total.scans],
-        [_("Quiz answers"), total.quiz_total],
-        [_("Quiz correct rate"), _rate(total.quiz_rate)],
-        [_("Feedback received"), total.feedback_count],
-        [_("Feedback average"), _average(total.feedback_average)],
+    ]
+    rows += [
+        [figure.label_in(EXPORT_SUMMARY), figure.cell(report.total.values)]
+        for figure in shown_in(EXPORT_SUMMARY)
+    ]
+    rows += [
         [_("Areas without a branch reached"), gaps.none_reached],
         [_("Areas without a branch"), gaps.none_total],
         [_("Hard-to-reach areas reached"), gaps.hard_reached],
@@ -158,111 +160,42 @@ def report_sections(report: CoverageReport) -> list[Section]:
             len(report.stale_partners),
         ],
     ]
-    sections = [Section("summary", _("Summary"), [_("Figure"), _("Value")], summary)]
-    sections.append(
-        Section(
-            "kinds",
-            _("By kind"),
-            _figure_header(_("Kind")),
-            [[label, *_figure_cells(f)] for _kind, label, f in report.by_kind],
-        )
-    )
-    sections.append(
-        Section(
-            "groups",
-            _("By target group"),
+    return Section("summary", _("Summary"), [_("Figure"), _("Value")], rows)
+
+
+def _gap_section(report: CoverageReport) -> Section:
+    """Every area without a branch (or hard to reach) not reached in the period."""
+    return Section(
+        "gaps",
+        _("Areas not reached"),
+        [_("Area"), _("Branch access"), _("Last event"), _("Nearest branch")],
+        [
             [
-                _("Target group"),
-                _("Events held for the group"),
-                _("Events planned for the group"),
-                _("People reached (staff count)"),
-                _("QR check-ins"),
-                _("Quiz answers"),
-                _("Quiz correct"),
-                _("Quiz correct rate"),
-            ],
+                region_name(row.region),
+                str(BRANCH_ACCESS_LABELS[row.region.branch_access]),
+                Month.of(row.last_event_on).label if row.last_event_on else _("Never reached"),
+                row.nearest_branch.name if row.nearest_branch else "",
+            ]
+            for row in report.gaps.all_rows
+        ],
+    )
+
+
+def _partner_section(report: CoverageReport) -> Section:
+    """The partners not visited for longer than the chosen months."""
+    return Section(
+        "partners",
+        _("Partners not visited"),
+        [_("Partner"), _("Kind"), _("Last visit")],
+        [
             [
-                [g.name, f.held, f.planned, f.reached, f.check_ins, f.quiz_total]
-                + [f.quiz_correct, _rate(f.quiz_rate)]
-                for g, f in report.by_group
-            ],
-        )
+                s.partner.name,
+                str(PARTNER_KIND_LABELS[s.partner.kind]),
+                s.last_visit.isoformat() if s.last_visit else _("Never visited"),
+            ]
+            for s in report.stale_partners
+        ],
     )
-    sections.append(
-        Section(
-            "topics",
-            _("By topic"),
-            [
-                _("Topic"),
-                _("Events held on the topic"),
-                _("Events planned on the topic"),
-                _("Quiz answers"),
-                _("Quiz correct"),
-                _("Quiz correct rate"),
-            ],
-            [
-                [t.name, f.held, f.planned, f.quiz_total, f.quiz_correct, _rate(f.quiz_rate)]
-                for t, f in report.by_topic
-            ],
-        )
-    )
-    sections.append(
-        Section(
-            "trend",
-            _("By month"),
-            _figure_header(_("Month")),
-            [[month_text(m), *_figure_cells(f)] for m, f in report.trend],
-        )
-    )
-    sections.append(
-        Section(
-            "children",
-            _("Regions"),
-            _figure_header(_("Region")),
-            [[child_label(c), *_figure_cells(c.figures)] for c in report.children],
-        )
-    )
-    months = [month_text(m) for m, _f in report.trend]
-    sections.append(
-        Section(
-            "heat",
-            _("Events held by region and month"),
-            [_("Region"), *months],
-            [[child_label(c), *c.held_by_month] for c in report.children],
-        )
-    )
-    sections.append(
-        Section(
-            "gaps",
-            _("Areas not reached"),
-            [_("Area"), _("Branch access"), _("Last event"), _("Nearest branch")],
-            [
-                [
-                    region_name(row.region),
-                    str(BRANCH_ACCESS_LABELS[row.region.branch_access]),
-                    Month.of(row.last_event_on).label if row.last_event_on else _("Never reached"),
-                    row.nearest_branch.name if row.nearest_branch else "",
-                ]
-                for row in gaps.all_rows
-            ],
-        )
-    )
-    sections.append(
-        Section(
-            "partners",
-            _("Partners not visited"),
-            [_("Partner"), _("Kind"), _("Last visit")],
-            [
-                [
-                    s.partner.name,
-                    str(PARTNER_KIND_LABELS[s.partner.kind]),
-                    s.last_visit.isoformat() if s.last_visit else _("Never visited"),
-                ]
-                for s in report.stale_partners
-            ],
-        )
-    )
-    return sections
 
 
 def child_label(child: Any) -> str:
@@ -361,19 +294,8 @@ def _columns(section: Section) -> list[list[Any]]:
 
 def report_data(report: CoverageReport) -> dict[str, Any]:
     """The report as plain JSON-ready data (names in both languages where they exist)."""
-    gaps = report.gaps
-
-    def region_ref(region: Region) -> dict[str, Any]:
-        return {
-            "id": region.id,
-            "name": region.name,
-            "name_en": region.name_en,
-            "division_code": region.division_code,
-            "level": region.level,
-        }
-
     return {
-        "region": region_ref(report.region),
+        "region": _region_ref(report.region),
         "branch": (
             {"id": report.branch.id, "name": report.branch.name}
             if report.branch is not None
@@ -394,10 +316,10 @@ def report_data(report: CoverageReport) -> dict[str, Any]:
             {"topic": t.code, "name_zh": t.name_zh, "name_en": t.name_en, **f.as_dict()}
             for t, f in report.by_topic
         ],
-        "trend": [{"month": month_text(m), **f.as_dict()} for m, f in report.trend],
+        "trend": [{"month": m.label, **f.as_dict()} for m, f in report.trend],
         "children": [
             {
-                "region": region_ref(c.region),
+                "region": _region_ref(c.region),
                 "is_own": c.is_own,
                 "events_by_month": c.events_by_month,
                 "held_by_month": c.held_by_month,
@@ -406,29 +328,7 @@ def report_data(report: CoverageReport) -> dict[str, Any]:
             }
             for c in report.children
         ],
-        "gaps": {
-            "total": gaps.total,
-            "reached": gaps.reached,
-            "none_total": gaps.none_total,
-            "none_reached": gaps.none_reached,
-            "hard_to_reach_total": gaps.hard_total,
-            "hard_to_reach_reached": gaps.hard_reached,
-            "not_reached": [
-                {
-                    "region": region_ref(row.region),
-                    "branch_access": str(row.region.branch_access),
-                    "last_event_month": (
-                        Month.of(row.last_event_on).label if row.last_event_on else None
-                    ),
-                    "nearest_branch": (
-                        {"id": row.nearest_branch.id, "name": row.nearest_branch.name}
-                        if row.nearest_branch is not None
-                        else None
-                    ),
-                }
-                for row in gaps.all_rows
-            ],
-        },
+        "gaps": _gaps_data(report),
         "stale_months": report.stale_months,
         "stale_partners": [
             {
@@ -438,5 +338,45 @@ def report_data(report: CoverageReport) -> dict[str, Any]:
                 "last_visit": s.last_visit.isoformat() if s.last_visit else None,
             }
             for s in report.stale_partners
+        ],
+    }
+
+
+def _region_ref(region: Region) -> dict[str, Any]:
+    """A region in the JSON: id, names, division code and level."""
+    return {
+        "id": region.id,
+        "name": region.name,
+        "name_en": region.name_en,
+        "division_code": region.division_code,
+        "level": region.level,
+    }
+
+
+def _gaps_data(report: CoverageReport) -> dict[str, Any]:
+    """The areas without a branch (or hard to reach) in the JSON: counts and every area not
+    reached."""
+    gaps = report.gaps
+    return {
+        "total": gaps.total,
+        "reached": gaps.reached,
+        "none_total": gaps.none_total,
+        "none_reached": gaps.none_reached,
+        "hard_to_reach_total": gaps.hard_total,
+        "hard_to_reach_reached": gaps.hard_reached,
+        "not_reached": [
+            {
+                "region": _region_ref(row.region),
+                "branch_access": str(row.region.branch_access),
+                "last_event_month": (
+                    Month.of(row.last_event_on).label if row.last_event_on else None
+                ),
+                "nearest_branch": (
+                    {"id": row.nearest_branch.id, "name": row.nearest_branch.name}
+                    if row.nearest_branch is not None
+                    else None
+                ),
+            }
+            for row in gaps.all_rows
         ],
     }

@@ -13,46 +13,17 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from outreach_app.coverage.figures import COUNTS, DIM_ALL, DIM_GROUP, DIM_TOPIC, METRICS
 from outreach_app.extensions import db
 
-DIM_ALL = "all"
-DIM_GROUP = "group"
-DIM_TOPIC = "topic"
-
-METRICS = (
-    "events",
-    "events_completed",
-    "reached",
-    "copies",
-    "copies_scanned",
-    "scans",
-    "check_ins",
-    "quiz_correct",
-    "quiz_total",
-    "feedback_sum",
-    "feedback_count",
-)
+__all__ = ["DIM_ALL", "DIM_GROUP", "DIM_TOPIC", "METRICS", "CoverageRollup"]
 
 
 class CoverageRollup(db.Model):
-    """Sums for one region, branch, month, kind and breakdown value."""
+    """Sums for one region, branch, month, kind and breakdown value: the key columns here, then
+    one integer column per stored count of ``coverage.figures``."""
 
     __tablename__ = "coverage_rollup"
-    __table_args__ = (
-        # Covers every query of the coverage page: a region's rows of one breakdown, by value
-        # then month, read in index order with no table lookups and no sort for GROUP BY.
-        Index(
-            "ix_coverage_rollup_cover",
-            "region_id",
-            "subtree",
-            "dim",
-            "dim_id",
-            "month",
-            "kind",
-            "branch_id",
-            *METRICS,
-        ),
-    )
 
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), primary_key=True)
     subtree: Mapped[bool] = mapped_column(Boolean, primary_key=True)
@@ -61,14 +32,20 @@ class CoverageRollup(db.Model):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), primary_key=True)
     dim_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    events: Mapped[int] = mapped_column(Integer, default=0)
-    events_completed: Mapped[int] = mapped_column(Integer, default=0)
-    reached: Mapped[int] = mapped_column(Integer, default=0)
-    copies: Mapped[int] = mapped_column(Integer, default=0)
-    copies_scanned: Mapped[int] = mapped_column(Integer, default=0)
-    scans: Mapped[int] = mapped_column(Integer, default=0)
-    check_ins: Mapped[int] = mapped_column(Integer, default=0)
-    quiz_correct: Mapped[int] = mapped_column(Integer, default=0)
-    quiz_total: Mapped[int] = mapped_column(Integer, default=0)
-    feedback_sum: Mapped[int] = mapped_column(Integer, default=0)
-    feedback_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The counts' columns come from the registry, so that a figure is declared in one place.
+for _count in COUNTS:
+    setattr(CoverageRollup, _count.name, mapped_column(Integer, nullable=False, default=0))
+
+_TABLE = CoverageRollup.__table__
+# Covers every query of the coverage page: a region's rows of one breakdown, by value then
+# month, read in index order with no table lookups and no sort for GROUP BY.
+Index(
+    "ix_coverage_rollup_cover",
+    *(
+        _TABLE.c[name]
+        for name in ("region_id", "subtree", "dim", "dim_id", "month", "kind", "branch_id")
+    ),
+    *(_TABLE.c[name] for name in METRICS),
+)

@@ -23,16 +23,16 @@ from reportlab.platypus import Frame, KeepInFrame, Paragraph, Spacer, Table, Tab
 
 from outreach_app.core.months import Month
 from outreach_app.coverage.charts import nice_ceiling, nice_step
-from outreach_app.coverage.exports import (
-    HELD_AND_PLANNED,
-    average,
-    child_label,
-    month_text,
+from outreach_app.coverage.exports import HELD_AND_PLANNED, child_label, period_text, region_name
+from outreach_app.coverage.figures import (
+    PDF_GROUPS,
+    PDF_KINDS,
+    PDF_KPIS,
+    PDF_REGIONS,
     percent,
-    period_text,
-    region_name,
+    shown_in,
 )
-from outreach_app.coverage.services import CoverageReport
+from outreach_app.coverage.services import CoverageReport, Figures
 from outreach_app.handouts.fonts import FONT_NAME, markup, register_fonts
 from outreach_app.handouts.layout import BRAND, INK, MUTED
 from outreach_app.regions.models import BRANCH_ACCESS_LABELS
@@ -83,7 +83,7 @@ def _trend(report: CoverageReport, width: float) -> Drawing:
     chart.categoryAxis.style = "stacked"
     every = max(1, len(report.trend) // 12 + (1 if len(report.trend) % 12 else 0))
     chart.categoryAxis.categoryNames = [
-        month_text(m)[2:] if i % every == 0 else "" for i, (m, _f) in enumerate(report.trend)
+        m.label[2:] if i % every == 0 else "" for i, (m, _f) in enumerate(report.trend)
     ]
     for axis in (chart.categoryAxis, chart.valueAxis):
         axis.labels.fontName = FONT_NAME
@@ -92,7 +92,7 @@ def _trend(report: CoverageReport, width: float) -> Drawing:
         axis.strokeColor = TABLE_RULE
     chart.valueAxis.valueMin = 0
     # Whole-number grid lines (left alone, reportlab may pick 0.5 steps that round to repeats).
-    top = max((f.events for _m, f in report.trend), default=0)
+    top = max((f.values["events"] for _m, f in report.trend), default=0)
     chart.valueAxis.valueMax = nice_ceiling(top)
     chart.valueAxis.valueStep = nice_step(top)
     chart.valueAxis.visibleGrid = True
@@ -112,9 +112,36 @@ def _p(text: object, style: ParagraphStyle) -> Paragraph:
     return Paragraph(markup(str(text)), style)
 
 
+class _FigureText(str):
+    """A figure as written (``Figure.text``), set right-aligned like every number."""
+
+
 def _is_figure(value: object) -> bool:
     """True for what is set right-aligned: numbers, percentages, and the dash of no figure."""
-    return isinstance(value, int | float) or str(value).endswith("%") or value == percent(None)
+    return (
+        isinstance(value, int | float | _FigureText)
+        or str(value).endswith("%")
+        or value == percent(None)
+    )
+
+
+def _figure_texts(figures: Figures, place: str) -> list[object]:
+    """The figures shown in ``place``, as written."""
+    return [_FigureText(figure.text(figures.values)) for figure in shown_in(place)]
+
+
+def _figure_table(
+    first: str, rows: list[tuple[str, Figures]], place: str, width: float, first_share: float
+) -> Table:
+    """A table of a name column (``first_share`` of ``width``) and the figures of ``place`` in
+    columns of equal width."""
+    figures = shown_in(place)
+    rest = (1 - first_share) / max(1, len(figures))
+    return _table(
+        [first, *(figure.label_in(place) for figure in figures)],
+        [[name, *_figure_texts(f, place)] for name, f in rows],
+        [width * first_share, *[width * rest] * len(figures)],
+    )
 
 
 def _table(header: list[str], rows: list[list[object]], widths: list[float]) -> Table:
@@ -154,19 +181,9 @@ def _kpis(report: CoverageReport, width: float) -> Table:
     value = _style(15, BRAND, leading=1.2)
     label = _style(7.5, MUTED)
     items = [
-        (f"{total.held:,}", _("Events held")),
-        (f"{total.planned:,}", _("Events planned")),
-        (f"{total.reached:,}", _("People reached (staff count)")),
-        (f"{total.check_ins:,}", _("QR check-ins")),
-        (f"{total.copies:,}", _("Handouts printed")),
-        (percent(total.scan_rate), _("Scan rate")),
-        (percent(total.quiz_rate), _("Quiz correct rate")),
-        (average(total.feedback_average), _("Feedback average")),
-        (
-            f"{report.gaps.reached}/{report.gaps.total}",
-            _("No-branch areas reached"),
-        ),
+        (figure.text(total.values), figure.label_in(PDF_KPIS)) for figure in shown_in(PDF_KPIS)
     ]
+    items.append((f"{report.gaps.reached}/{report.gaps.total}", _("No-branch areas reached")))
     cells = [Table([[_p(v, value)], [_p(lbl, label)]], hAlign="LEFT") for v, lbl in items]
     blanks = -len(cells) % KPI_COLUMNS
     cells += [""] * blanks
@@ -193,26 +210,56 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
     title = _("Coverage report")
     canvas.setTitle(f"{title} · {region_name(report.region)} · {period_text(report.period)}")
     canvas.setAuthor(bank_name)
-    canvas.setFillColor(BRAND)
-    canvas.rect(0, page_height - BAND_HEIGHT, page_width, BAND_HEIGHT, stroke=0, fill=1)
     width = page_width - 2 * MARGIN
-    band = [
-        _p(f"{bank_name} · {title}", _style(9, white)),
-        _p(region_name(report.region), _style(17, white, leading=1.15)),
-    ]
-    band_frame = Frame(
+    _draw_band(canvas, report, f"{bank_name} · {title}", width)
+    body_top = page_height - BAND_HEIGHT - 4 * mm
+    footer = 10 * mm
+    frame = _frame(MARGIN, footer + 2 * mm, width, body_top - footer - 2 * mm)
+    story = _story(report, width)
+    frame.addFromList(
+        [KeepInFrame(width, body_top - footer - 2 * mm, story, mode="shrink")], canvas
+    )
+    canvas.setFont(FONT_NAME, 7.5)
+    canvas.setFillColor(MUTED)
+    canvas.drawString(
         MARGIN,
-        page_height - BAND_HEIGHT,
+        footer - 3 * mm,
+        _("Cancelled events are not counted. Printed on %(day)s.", day=printed_on.isoformat()),
+    )
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _frame(x: float, y: float, width: float, height: float) -> Frame:
+    """A frame with no padding and no border."""
+    return Frame(
+        x,
+        y,
         width,
-        BAND_HEIGHT - 3 * mm,
+        height,
         showBoundary=0,
         leftPadding=0,
         rightPadding=0,
         topPadding=0,
         bottomPadding=0,
     )
-    band_frame.addFromList(band, canvas)
 
+
+def _draw_band(canvas: Canvas, report: CoverageReport, heading: str, width: float) -> None:
+    """The coloured band at the top: the bank and title, then the region's name."""
+    page_width, page_height = A4
+    canvas.setFillColor(BRAND)
+    canvas.rect(0, page_height - BAND_HEIGHT, page_width, BAND_HEIGHT, stroke=0, fill=1)
+    band = [
+        _p(heading, _style(9, white)),
+        _p(region_name(report.region), _style(17, white, leading=1.15)),
+    ]
+    _frame(MARGIN, page_height - BAND_HEIGHT, width, BAND_HEIGHT - 3 * mm).addFromList(band, canvas)
+
+
+def _story(report: CoverageReport, width: float) -> list:
+    """Everything below the band, top to bottom."""
     h2 = _style(10.5, BRAND, leading=1.3)
     meta = _style(8.5, MUTED)
     scope = _("Period: %(period)s", period=period_text(report.period))
@@ -226,33 +273,21 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
         _trend(report, width),
         Spacer(0, 3 * mm),
     ]
+    story += [_kinds_and_groups(report, width, h2), Spacer(0, 3 * mm)]
+    story += _regions(report, width, h2, meta)
+    story += _gaps(report, width, h2, meta)
+    story += _partners(report, h2)
+    return story
 
+
+def _kinds_and_groups(report: CoverageReport, width: float, h2: ParagraphStyle) -> Table:
+    """The tables by kind and by target group, side by side."""
     half = (width - 6 * mm) / 2
-    kinds = _table(
-        [
-            _("Kind"),
-            _("Held"),
-            _("Planned"),
-            _("People reached (staff count)"),
-            _("QR check-ins"),
-        ],
-        [[label, f.held, f.planned, f.reached, f.check_ins] for _k, label, f in report.by_kind],
-        [half * 0.24, half * 0.17, half * 0.17, half * 0.24, half * 0.18],
+    kinds = _figure_table(
+        _("Kind"), [(label, f) for _k, label, f in report.by_kind], PDF_KINDS, half, 0.24
     )
-    groups = _table(
-        [
-            _("Target group"),
-            _("Held"),
-            _("Planned"),
-            _("People reached (staff count)"),
-            _("QR check-ins"),
-            _("Quiz correct rate"),
-        ],
-        [
-            [g.name, f.held, f.planned, f.reached, f.check_ins, percent(f.quiz_rate)]
-            for g, f in report.by_group
-        ],
-        [half * 0.22, half * 0.12, half * 0.15, half * 0.17, half * 0.16, half * 0.18],
+    groups = _figure_table(
+        _("Target group"), [(g.name, f) for g, f in report.by_group], PDF_GROUPS, half, 0.22
     )
     pair = Table(
         [[[_p(_("By kind"), h2), kinds], [_p(_("By target group"), h2), groups]]],
@@ -268,46 +303,32 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
             ]
         )
     )
-    story += [pair, Spacer(0, 3 * mm)]
+    return pair
 
+
+def _regions(
+    report: CoverageReport, width: float, h2: ParagraphStyle, meta: ParagraphStyle
+) -> list:
+    """The child regions' figures (the first ``MAX_CHILD_ROWS``)."""
     children = report.children[:MAX_CHILD_ROWS]
-    story.append(_p(_("Regions"), h2))
-    story.append(
-        _table(
-            [
-                _("Region"),
-                _("Events held"),
-                _("Events planned"),
-                _("People reached (staff count)"),
-                _("QR check-ins"),
-                _("Handouts printed"),
-                _("Scan rate"),
-                _("Quiz correct rate"),
-            ],
-            [
-                [
-                    child_label(c),
-                    c.figures.held,
-                    c.figures.planned,
-                    c.figures.reached,
-                    c.figures.check_ins,
-                    c.figures.copies,
-                    percent(c.figures.scan_rate),
-                    percent(c.figures.quiz_rate),
-                ]
-                for c in children
-            ],
-            [width * 0.23, *[width * 0.11] * 7],
-        )
-    )
+    rows = [(child_label(c), c.figures) for c in children]
+    story: list = [
+        _p(_("Regions"), h2),
+        _figure_table(_("Region"), rows, PDF_REGIONS, width, 0.23),
+    ]
     if len(report.children) > MAX_CHILD_ROWS:
         more = len(report.children) - MAX_CHILD_ROWS
         story.append(_p(_("… and %(n)d more in the spreadsheet export.", n=more), meta))
     story.append(Spacer(0, 3 * mm))
+    return story
 
+
+def _gaps(report: CoverageReport, width: float, h2: ParagraphStyle, meta: ParagraphStyle) -> list:
+    """How many areas without a branch (or hard to reach) were reached, and the first of those
+    that were not."""
     gaps = report.gaps
-    story.append(_p(_("Areas without a branch or hard to reach"), h2))
-    story.append(
+    story: list = [
+        _p(_("Areas without a branch or hard to reach"), h2),
         _p(
             _(
                 "No branch: %(a)d of %(b)d reached. Hard to reach: %(c)d of %(d)d reached.",
@@ -317,8 +338,8 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
                 d=gaps.hard_total,
             ),
             _style(8.5),
-        )
-    )
+        ),
+    ]
     if gaps.rows:
         story.append(
             _table(
@@ -346,8 +367,13 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
             more = len(gaps.all_rows) - MAX_GAP_ROWS
             story.append(_p(_("… and %(n)d more in the spreadsheet export.", n=more), meta))
     story.append(Spacer(0, 3 * mm))
+    return story
+
+
+def _partners(report: CoverageReport, h2: ParagraphStyle) -> list:
+    """How many partners wait for a visit, and the first of them by name."""
     stale = report.stale_partners
-    story.append(
+    story: list = [
         _p(
             _(
                 "Partners not visited for more than %(n)d months: %(count)d",
@@ -356,36 +382,10 @@ def render_summary(report: CoverageReport, bank_name: str, printed_on: date) -> 
             ),
             h2,
         )
-    )
+    ]
     if stale:
         names = _(", ").join(s.partner.name for s in stale[:MAX_PARTNER_ROWS])
         if len(stale) > MAX_PARTNER_ROWS:
             names += " …"
         story.append(_p(names, _style(8)))
-
-    body_top = page_height - BAND_HEIGHT - 4 * mm
-    footer = 10 * mm
-    frame = Frame(
-        MARGIN,
-        footer + 2 * mm,
-        width,
-        body_top - footer - 2 * mm,
-        showBoundary=0,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    frame.addFromList(
-        [KeepInFrame(width, body_top - footer - 2 * mm, story, mode="shrink")], canvas
-    )
-    canvas.setFont(FONT_NAME, 7.5)
-    canvas.setFillColor(MUTED)
-    canvas.drawString(
-        MARGIN,
-        footer - 3 * mm,
-        _("Cancelled events are not counted. Printed on %(day)s.", day=printed_on.isoformat()),
-    )
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    return story

@@ -5,12 +5,16 @@ Two paths keep it current, inside the transaction that makes the change:
 * Rare, structural changes (an event created, moved, re-dated, cancelled or completed; its
   groups, topics or attendance counts; a print run added or withdrawn) mark the event's
   (region, month) keys, old and new; before the commit those keys are recounted from the raw
-  rows. A session listener does the marking, so no service has to remember it.
+  rows. Session listeners do the marking, so no service has to remember it.
 * Frequent, additive attendee actions (a scan, a check-in, a quiz, a feedback) add their delta
-  to the event's rows with one upsert each (``bump``), called right after the row is inserted.
+  to the event's rows with one upsert each (``count_row`` and ``bump``), right after the row is
+  inserted.
 
-``rebuild_all`` recounts everything (after bulk loads such as the demo data), and
-``recount`` computes the same figures from scratch for tests to compare with.
+What is counted, and how, is ``coverage.figures``: ``recount`` runs each source's part of the
+SQL, ``count_row`` adds what one row adds. The app factory registers both paths
+(``register_session_hooks``, and ``count_row`` with the attendee services), so they are on
+wherever the app is. ``rebuild_all`` recounts everything (after bulk loads such as the demo
+data), and ``recount`` computes the same figures from scratch for tests to compare with.
 
 Lock order. Sibling events (same branch, kind and month, regions under one parent) share the
 subtree rows of every region above them, so two transactions that write those rows in
@@ -35,9 +39,10 @@ runs again (``outreach_app.core.transactions``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -49,7 +54,7 @@ from sqlalchemy import (
     event,
     extract,
     false,
-    func,
+    literal_column,
     or_,
     select,
     text,
@@ -58,15 +63,22 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
-from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
 from outreach_app.core.months import Month
-from outreach_app.coverage.models import DIM_ALL, DIM_GROUP, DIM_TOPIC, METRICS, CoverageRollup
+from outreach_app.coverage.figures import (
+    DIM_ALL,
+    METRICS,
+    SOURCES,
+    Breakdown,
+    Source,
+    blank,
+    counts_of,
+    source_of,
+)
+from outreach_app.coverage.models import CoverageRollup
 from outreach_app.events.models import (
     Event,
     EventAttendance,
     EventStatus,
-    event_target_group,
-    event_topic,
 )
 from outreach_app.handouts.models import PrintRun
 from outreach_app.regions.models import Region
@@ -108,133 +120,41 @@ def _key_filter(keys: Iterable[Key] | None) -> Any:
 
 
 def recount(session: Session, keys: Iterable[Key] | None = None) -> dict[RowKey, dict[str, int]]:
-    """Compute the rollup rows for ``keys`` (or everything) from the raw rows."""
+    """Compute the rollup rows for ``keys`` (or everything) from the raw rows: for each source
+    of ``coverage.figures``, one statement summing its counts per key, and one per breakdown."""
     where = _key_filter(None if keys is None else list(keys))
-    month = _month_sql(Event.starts_at)
-    base = (Event.region_id, Event.branch_id, month, Event.kind)
-    rows: dict[RowKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(METRICS, 0))
-
-    def add(dim: str, stmt: Any, metrics: tuple[str, ...], with_dim: bool = False) -> None:
-        for record in session.execute(stmt):
-            region_id, branch_id, mon, kind = record[0], record[1], int(record[2]), str(record[3])
-            dim_id = int(record[4]) if with_dim else 0
-            values = record[5:] if with_dim else record[4:]
-            target = rows[(region_id, branch_id, mon, kind, dim, dim_id)]
-            for name, value in zip(metrics, values, strict=True):
-                target[name] += int(value or 0)
-
-    completed = func.sum(cast(Event.status == EventStatus.COMPLETED, Integer))
-    add(
-        DIM_ALL,
-        select(*base, func.count(Event.id), completed).where(where).group_by(*base),
-        ("events", "events_completed"),
-    )
-    for model, columns, metrics in (
-        (EventAttendance, (func.sum(EventAttendance.headcount),), ("reached",)),
-        (
-            HandoutScan,
-            (func.count(HandoutScan.id), func.sum(cast(HandoutScan.is_first, Integer))),
-            ("scans", "copies_scanned"),
-        ),
-        (CheckIn, (func.count(CheckIn.id),), ("check_ins",)),
-        (
-            QuizSubmission,
-            (func.sum(QuizSubmission.correct), func.sum(QuizSubmission.total)),
-            ("quiz_correct", "quiz_total"),
-        ),
-        (
-            Feedback,
-            (func.sum(Feedback.rating), func.count(Feedback.id)),
-            ("feedback_sum", "feedback_count"),
-        ),
-    ):
-        stmt = (
-            select(*base, *columns)
-            .join(model, model.event_id == Event.id)
-            .where(where)
-            .group_by(*base)
-        )
-        add(DIM_ALL, stmt, metrics)
-    add(
-        DIM_ALL,
-        select(*base, func.sum(PrintRun.copies))
-        .join(PrintRun, PrintRun.event_id == Event.id)
-        .where(where, PrintRun.revoked_at.is_(None))
-        .group_by(*base),
-        ("copies",),
-    )
-
-    # By target group: events aimed at it (and of those the completed ones), people of it
-    # counted by staff, its check-ins, and the quiz results of copies that checked in with it.
-    group = event_target_group.c.target_group_id
-    add(
-        DIM_GROUP,
-        select(*base, group, func.count(Event.id), completed)
-        .join(event_target_group, event_target_group.c.event_id == Event.id)
-        .where(where)
-        .group_by(*base, group),
-        ("events", "events_completed"),
-        with_dim=True,
-    )
-    add(
-        DIM_GROUP,
-        select(*base, EventAttendance.target_group_id, func.sum(EventAttendance.headcount))
-        .join(EventAttendance, EventAttendance.event_id == Event.id)
-        .where(where)
-        .group_by(*base, EventAttendance.target_group_id),
-        ("reached",),
-        with_dim=True,
-    )
-    add(
-        DIM_GROUP,
-        select(*base, CheckIn.target_group_id, func.count(CheckIn.id))
-        .join(CheckIn, CheckIn.event_id == Event.id)
-        .where(where, CheckIn.target_group_id.is_not(None))
-        .group_by(*base, CheckIn.target_group_id),
-        ("check_ins",),
-        with_dim=True,
-    )
-    add(
-        DIM_GROUP,
-        select(
-            *base,
-            QuizSubmission.target_group_id,
-            func.sum(QuizSubmission.correct),
-            func.sum(QuizSubmission.total),
-        )
-        .join(QuizSubmission, QuizSubmission.event_id == Event.id)
-        .where(where, QuizSubmission.target_group_id.is_not(None))
-        .group_by(*base, QuizSubmission.target_group_id),
-        ("quiz_correct", "quiz_total"),
-        with_dim=True,
-    )
-
-    # By topic: events on it (and of those the completed ones) and the quiz results on it.
-    topic = event_topic.c.topic_id
-    add(
-        DIM_TOPIC,
-        select(*base, topic, func.count(Event.id), completed)
-        .join(event_topic, event_topic.c.event_id == Event.id)
-        .where(where)
-        .group_by(*base, topic),
-        ("events", "events_completed"),
-        with_dim=True,
-    )
-    add(
-        DIM_TOPIC,
-        select(
-            *base,
-            QuizSubmission.topic_id,
-            func.sum(QuizSubmission.correct),
-            func.sum(QuizSubmission.total),
-        )
-        .join(QuizSubmission, QuizSubmission.event_id == Event.id)
-        .where(where)
-        .group_by(*base, QuizSubmission.topic_id),
-        ("quiz_correct", "quiz_total"),
-        with_dim=True,
-    )
+    rows: dict[RowKey, dict[str, int]] = defaultdict(blank)
+    for source in SOURCES:
+        counts = counts_of(source)
+        if not counts:
+            continue
+        names = tuple(count.name for count in counts)
+        for breakdown in (None, *source.breakdowns):
+            stmt = _recount_statement(source, breakdown, counts).where(where)
+            dim = DIM_ALL if breakdown is None else breakdown.dim
+            for record in session.execute(stmt):
+                region_id, branch_id, mon, kind, dim_id, *values = record
+                target = rows[(region_id, branch_id, int(mon), str(kind), dim, int(dim_id))]
+                for name, value in zip(names, values, strict=True):
+                    target[name] += int(value or 0)
     return {key: values for key, values in rows.items() if any(values.values())}
+
+
+def _recount_statement(source: Source, breakdown: Breakdown | None, counts: Iterable[Any]) -> Any:
+    """The statement summing ``counts`` of ``source``'s rows per (region, branch, month, kind)
+    and dim id (0 without a breakdown), for the events the caller's WHERE selects."""
+    base = (Event.region_id, Event.branch_id, _month_sql(Event.starts_at), Event.kind)
+    dim_id = literal_column("0") if breakdown is None else breakdown.column
+    stmt = select(*base, dim_id, *(count.sql() for count in counts)).select_from(Event)
+    if source.model is not Event:
+        stmt = stmt.join(source.model, source.model.event_id == Event.id)
+    group_by = base
+    if breakdown is not None:
+        if breakdown.table is not None:
+            stmt = stmt.join(breakdown.table, breakdown.table.c.event_id == Event.id)
+        stmt = stmt.where(breakdown.column.is_not(None))
+        group_by = (*base, breakdown.column)
+    return stmt.where(*source.where).group_by(*group_by)
 
 
 def _own_key_filter(keys: list[Key]) -> Any:
@@ -541,6 +461,26 @@ def bump(
     _add(session, rows, tuple(sorted(deltas)))
 
 
+def count_row(session: Session, model: type, values: Mapping[str, Any]) -> None:
+    """Count one raw row just written (an attendee's scan, check-in, quiz or feedback) into its
+    event's rollups: every count of its source in ``coverage.figures`` by what the row adds,
+    for everything and for each breakdown the row has, in one ``bump``.
+
+    Call it after the row is written, in the same transaction: the event's target is read
+    then (``target_of``), so it counts where the event is now."""
+    source = source_of(model)
+    if source is None:
+        return
+    row = SimpleNamespace(**values)
+    if not source.keeps(row):
+        return
+    deltas = {count.name: count.per_row(row) for count in counts_of(source)}
+    also = [(b.dim, dim_id) for b in source.breakdowns for dim_id in b.ids_of(row)]
+    target = target_of(session, values["event_id"])
+    if target is not None:
+        bump(session, target, also=also, **deltas)
+
+
 # Marking structural changes ----------------------------------------------------------------------
 
 
@@ -556,7 +496,6 @@ def _event_keys(obj: Event) -> set[Key]:
     return keys
 
 
-@event.listens_for(Session, "before_flush")
 def _mark_changes(session: Session, flush_context: Any, instances: Any) -> None:
     keys: set[Key] = session.info.setdefault(_PENDING, set())
     pending_events: set[Any] = session.info.setdefault(_PENDING_EVENTS, set())
@@ -585,7 +524,6 @@ def _resolve(session: Session) -> set[Key]:
     return keys
 
 
-@event.listens_for(Session, "before_commit")
 def _refresh_marked(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # commit flushes only after this hook; marking happens in the flush
@@ -600,7 +538,22 @@ def _refresh_marked(session: Session) -> None:
         rebuild_tree(session)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _forget_marked(session: Session, previous_transaction: Any) -> None:
     for name in (_PENDING, _PENDING_EVENTS, _PENDING_TREE):
         session.info.pop(name, None)
+
+
+_SESSION_HOOKS = (
+    ("before_flush", _mark_changes),
+    ("before_commit", _refresh_marked),
+    ("after_soft_rollback", _forget_marked),
+)
+
+
+def register_session_hooks() -> None:
+    """Mark structural changes at every flush and recount them before every commit, from now
+    on, for every session (the app factory calls this once; calling it again changes nothing).
+    """
+    for name, hook in _SESSION_HOOKS:
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)

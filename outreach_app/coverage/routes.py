@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 
 from outreach_app.auth.models import User
 from outreach_app.core.downloads import content_disposition
-from outreach_app.coverage import charts
+from outreach_app.coverage import charts, figures
 from outreach_app.coverage.api import (
     api_token,
     bearer_token,
@@ -34,11 +34,8 @@ from outreach_app.coverage.api import (
 )
 from outreach_app.coverage.exports import (
     HELD_AND_PLANNED,
-    average,
     child_label,
     csv_text,
-    month_text,
-    percent,
     period_text,
     region_name,
     report_data,
@@ -98,18 +95,6 @@ def count_filter(value: int | None) -> str:
     return f"{value or 0:,}"
 
 
-@bp.app_template_filter("coverage_rate")
-def rate_filter(value: float | None) -> str:
-    """A share as a percentage with one decimal, a dash when undefined."""
-    return percent(value)
-
-
-@bp.app_template_filter("coverage_rating")
-def rating_filter(value: float | None) -> str:
-    """An average rating with two decimals, a dash when nobody rated."""
-    return average(value)
-
-
 @bp.app_template_filter("region_name")
 def region_name_filter(region: Region) -> str:
     """A region's name in the current language."""
@@ -149,18 +134,17 @@ def report(region_id: int):
         period_label=f"{PERIOD_LABELS[result.period.name]} · {period_text(result.period)}",
         access_labels=BRANCH_ACCESS_LABELS,
         child_label=child_label,
-        month_text=month_text,
         held_and_planned=HELD_AND_PLANNED,
     )
 
 
 def _view_data(report: CoverageReport) -> dict[str, Any]:
     """Chart geometry and shading for the template; no figures are computed here."""
-    months = [month_text(m) for m, _f in report.trend]
+    months = [m.label for m, _f in report.trend]
     trend = charts.trend_chart(
         months,
         [(f.held, f.planned) for _m, f in report.trend],
-        [f.reached for _m, f in report.trend],
+        [f["reached"] for _m, f in report.trend],
         [("bar-events", _("Events held")), ("bar-planned", _("Events planned"))],
         _("People reached (staff count)"),
     )
@@ -170,7 +154,7 @@ def _view_data(report: CoverageReport) -> dict[str, Any]:
         width=64,
     )
     groups = charts.hbar_chart(
-        [(g.name, (f.reached, f.check_ins)) for g, f in report.by_group],
+        [(g.name, (f["reached"], f["check_ins"])) for g, f in report.by_group],
         [("bar-reached", _("People reached (staff count)")), ("bar-checkins", _("QR check-ins"))],
         width=64,
     )
@@ -185,6 +169,15 @@ def _view_data(report: CoverageReport) -> dict[str, Any]:
         "heat": heat,
         "child_widths": [round(80 * c.figures.held / child_scale, 1) for c in report.children],
         "child_regions": {c.region.id for c in report.children if not c.is_own},
+        # The figures each part of the page shows, with their labels (``coverage.figures``).
+        "kpis": figures.columns(figures.PAGE_KPIS),
+        "columns": {
+            "trend": figures.columns(figures.PAGE_TREND),
+            "kinds": figures.columns(figures.PAGE_KINDS),
+            "groups": figures.columns(figures.PAGE_GROUPS),
+            "topics": figures.columns(figures.PAGE_TOPICS),
+            "regions": figures.columns(figures.PAGE_REGIONS),
+        },
     }
 
 

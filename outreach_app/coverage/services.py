@@ -23,7 +23,16 @@ from outreach_app.core.months import Month
 from outreach_app.core.roles import Role
 from outreach_app.core.scope import scope_clause, scope_of
 from outreach_app.core.validation import ServiceError
-from outreach_app.coverage.models import DIM_ALL, DIM_GROUP, DIM_TOPIC, METRICS, CoverageRollup
+from outreach_app.coverage.figures import (
+    DIM_ALL,
+    DIM_GROUP,
+    DIM_TOPIC,
+    FIGURES,
+    METRICS,
+    blank,
+    counted_by,
+)
+from outreach_app.coverage.models import CoverageRollup
 from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
@@ -35,9 +44,6 @@ MAX_CUSTOM_MONTHS = 60
 DEFAULT_STALE_MONTHS = 6
 MAX_STALE_MONTHS = 36
 GAP_LIST_LIMIT = 50
-# Rates are shown as a percentage with one decimal (a share to 3 places), averages with two.
-RATE_PLACES = 3
-AVERAGE_PLACES = 2
 
 
 # Periods ----------------------------------------------------------------------------------------
@@ -107,90 +113,52 @@ def resolve_period(name: Any, today: date, first: Any = None, last: Any = None) 
 # Figures ----------------------------------------------------------------------------------------
 
 
-def rounded_ratio(numerator: int, denominator: int, places: int) -> Decimal | None:
-    """``numerator / denominator`` rounded half up to ``places`` decimals, None when the
-    denominator is 0.
-
-    The one rounding of every figure the page, the exports and the JSON show: it works on the
-    exact fraction in integers, so 350/459 is 0.763 everywhere (never 0.7625 and then 76.2 %)
-    and 1/16 is 0.063 (a float would round 0.0625 to even).
-    """
-    if not denominator:
-        return None
-    scale = 10**places
-    quotient = (2 * numerator * scale + denominator) // (2 * denominator)
-    return Decimal(quotient).scaleb(-places)
-
-
 @dataclass
 class Figures:
-    """Summed rollup metrics with the rates derived from them.
+    """Summed rollup counts; ``figures[key]`` is any figure of ``coverage.figures`` computed
+    from them (events held, the scan rate, …).
 
     An event counts as held once it is completed (its report is in); every other event that
     is not cancelled, past-dated or not, is still planned.
     """
 
-    values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
+    values: dict[str, int] = field(default_factory=blank)
 
-    def add(self, row: Any) -> None:
-        """Add another set of metric values (a mapping or a row with metric attributes);
-        metrics a mapping leaves out count as 0."""
-        if isinstance(row, Mapping):
-            for name in METRICS:
-                if name in row:
-                    self.values[name] += int(row[name] or 0)
-            return
+    def add(self, row: Mapping[str, Any]) -> None:
+        """Add another set of counts; counts the mapping leaves out count as 0."""
         for name in METRICS:
-            self.values[name] += int(getattr(row, name) or 0)
+            if name in row:
+                self.values[name] += int(row[name] or 0)
 
-    def __getattr__(self, name: str) -> int:
-        values = self.__dict__.get("values")
-        if values is not None and name in values:
-            return values[name]
-        raise AttributeError(name)
+    def __getitem__(self, key: str) -> Any:
+        return FIGURES[key].value(self.values)
+
+    def text(self, key: str) -> str:
+        """Figure ``key`` as written on the page."""
+        return FIGURES[key].text(self.values)
+
+    def any(self) -> bool:
+        """True when any count is not 0."""
+        return any(self.values.values())
 
     @property
     def held(self) -> int:
         """Events that took place: completed ones."""
-        return self.values["events_completed"]
+        return self["events_held"]
 
     @property
     def planned(self) -> int:
         """Events planned or confirmed and not completed yet."""
-        return self.values["events"] - self.values["events_completed"]
-
-    @property
-    def scan_rate(self) -> Decimal | None:
-        """Share of printed copies whose code was opened at least once."""
-        return rounded_ratio(self.values["copies_scanned"], self.values["copies"], RATE_PLACES)
-
-    @property
-    def quiz_rate(self) -> Decimal | None:
-        """Share of quiz answers that were right."""
-        return rounded_ratio(self.values["quiz_correct"], self.values["quiz_total"], RATE_PLACES)
-
-    @property
-    def feedback_average(self) -> Decimal | None:
-        """Average feedback rating (1-5)."""
-        return rounded_ratio(
-            self.values["feedback_sum"], self.values["feedback_count"], AVERAGE_PLACES
-        )
+        return self["events_planned"]
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain numbers for JSON: every metric, held and planned events, and the rates as
-        shown (a share to 3 places, an average to 2; None when undefined)."""
-
-        def number(value: Decimal | None) -> float | None:
-            return None if value is None else float(value)
-
-        return {
-            **self.values,
-            "events_held": self.held,
-            "events_planned": self.planned,
-            "scan_rate": number(self.scan_rate),
-            "quiz_rate": number(self.quiz_rate),
-            "feedback_average": number(self.feedback_average),
-        }
+        """Plain numbers for JSON: every count and every figure, rates and averages as shown
+        (a share to 3 places, an average to 2; None when undefined)."""
+        result: dict[str, Any] = dict(self.values)
+        for key, figure in FIGURES.items():
+            value = figure.value(self.values)
+            result[key] = float(value) if isinstance(value, Decimal) else value
+        return result
 
 
 @dataclass
@@ -323,107 +291,109 @@ def build_report(
     stale_months: int = DEFAULT_STALE_MONTHS,
 ) -> CoverageReport:
     """All figures for ``region`` (already checked to be in the user's scope) and ``period``."""
-    in_period = CoverageRollup.month.between(period.first.number, period.last.number)
-    in_scope = _rollup_scope(user)
-
-    def grouped(
-        region_ids: list[int],
-        subtree: bool,
-        dim: str,
-        *columns: Any,
-        metrics: tuple[str, ...] = METRICS,
-    ) -> list[Any]:
-        conditions = [
-            CoverageRollup.region_id.in_(region_ids),
-            CoverageRollup.subtree.is_(subtree),
-            CoverageRollup.dim == dim,
-            in_period,
-            in_scope,
-        ]
-        if dim == DIM_ALL:
-            # dim_id is always 0 here; naming it lets the index seek straight to the months.
-            conditions.append(CoverageRollup.dim_id == 0)
-        sums = [func.sum(getattr(CoverageRollup, name)).label(name) for name in metrics]
-        stmt = select(*columns, *sums).where(*conditions).group_by(*columns)
-        return list(db.session.execute(stmt))
-
-    months = period.months
-    month_index = {m: i for i, m in enumerate(months)}
-    total = Figures()
-    trend = {m: Figures() for m in months}
-    kinds = {kind: Figures() for kind in EventKind}
-    for row in grouped([region.id], True, DIM_ALL, CoverageRollup.month, CoverageRollup.kind):
-        total.add(row._mapping)
-        trend[Month.from_number(row.month)].add(row._mapping)
-        kinds[EventKind(row.kind)].add(row._mapping)
-
-    groups = {g.id: g for g in db.session.scalars(select(TargetGroup))}
-    by_group = {gid: Figures() for gid in groups}
-    group_metrics = (
-        "events",
-        "events_completed",
-        "reached",
-        "check_ins",
-        "quiz_correct",
-        "quiz_total",
-    )
-    for row in grouped([region.id], True, DIM_GROUP, CoverageRollup.dim_id, metrics=group_metrics):
-        if row.dim_id in by_group:
-            by_group[row.dim_id].add(row._mapping)
-    topics = {t.id: t for t in db.session.scalars(select(Topic))}
-    by_topic = {tid: Figures() for tid in topics}
-    topic_metrics = ("events", "events_completed", "quiz_correct", "quiz_total")
-    for row in grouped([region.id], True, DIM_TOPIC, CoverageRollup.dim_id, metrics=topic_metrics):
-        if row.dim_id in by_topic:
-            by_topic[row.dim_id].add(row._mapping)
-
-    # Child regions (their whole subtrees) and the region's own events, month by month.
-    def child_row(child: Region, is_own: bool = False) -> ChildRow:
-        return ChildRow(child, Figures(), [0] * len(months), [0] * len(months), is_own)
-
-    def add_month(child: ChildRow, row: Any) -> None:
-        figures = Figures()
-        figures.add(row._mapping)
-        child.figures.add(row._mapping)
-        index = month_index[Month.from_number(row.month)]
-        child.held_by_month[index] += figures.held
-        child.planned_by_month[index] += figures.planned
-
-    children = _child_regions(region)
-    child_rows = {c.id: child_row(c) for c in children}
-    if children:
-        columns = (CoverageRollup.region_id, CoverageRollup.month)
-        for row in grouped(list(child_rows), True, DIM_ALL, *columns):
-            add_month(child_rows[row.region_id], row)
-    own = child_row(region, is_own=True)
-    for row in grouped([region.id], False, DIM_ALL, CoverageRollup.month):
-        add_month(own, row)
-    rows = list(child_rows.values())
-    if any(own.figures.values.values()):
-        rows.insert(0, own)
-
-    branch = user.branch if user.role is Role.STAFF else None
+    sums = _Sums(user, period)
+    total, trend, kinds = _totals(sums, region, period)
     return CoverageReport(
         region=region,
         period=period,
-        branch=branch,
+        branch=user.branch if user.role is Role.STAFF else None,
         total=total,
         by_kind=[(k, str(EVENT_KIND_LABELS[k]), f) for k, f in kinds.items()],
         by_group=sorted(
-            ((groups[gid], f) for gid, f in by_group.items()),
+            _by_dim(sums, region, DIM_GROUP, TargetGroup).items(),
             key=lambda item: item[0].sort_order,
         ),
         by_topic=sorted(
-            ((topics[tid], f) for tid, f in by_topic.items() if f.events or f.quiz_total),
-            key=lambda item: (-item[1].events, item[0].sort_order),
+            ((t, f) for t, f in _by_dim(sums, region, DIM_TOPIC, Topic).items() if f.any()),
+            key=lambda item: (-item[1].values["events"], item[0].sort_order),
         ),
-        trend=[(m, trend[m]) for m in months],
-        children=rows,
+        trend=list(trend.items()),
+        children=_children(sums, region, period),
         gaps=_gaps(user, region, period, today),
         stale_partners=_stale_partners(user, region, today, stale_months),
         stale_months=stale_months,
         breadcrumb=_breadcrumb(user, region),
     )
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """Sums of the rollup rows the user may see in the period, for some regions."""
+
+    user: User
+    period: Period
+
+    def rows(self, region_ids: list[int], subtree: bool, dim: str, *columns: Any) -> list[Any]:
+        """The counts of ``dim`` that have it, summed per ``columns``, as row mappings."""
+        conditions = [
+            CoverageRollup.region_id.in_(region_ids),
+            CoverageRollup.subtree.is_(subtree),
+            CoverageRollup.dim == dim,
+            CoverageRollup.month.between(self.period.first.number, self.period.last.number),
+            _rollup_scope(self.user),
+        ]
+        if dim == DIM_ALL:
+            # dim_id is always 0 here; naming it lets the index seek straight to the months.
+            conditions.append(CoverageRollup.dim_id == 0)
+        table = CoverageRollup.__table__
+        sums = [func.sum(table.c[name]).label(name) for name in counted_by(dim)]
+        stmt = select(*columns, *sums).where(*conditions).group_by(*columns)
+        return [row._mapping for row in db.session.execute(stmt)]
+
+
+def _totals(
+    sums: _Sums, region: Region, period: Period
+) -> tuple[Figures, dict[Month, Figures], dict[EventKind, Figures]]:
+    """The region's figures: in all, per month of the period, per kind of event."""
+    total = Figures()
+    trend = {m: Figures() for m in period.months}
+    kinds = {kind: Figures() for kind in EventKind}
+    for row in sums.rows([region.id], True, DIM_ALL, CoverageRollup.month, CoverageRollup.kind):
+        total.add(row)
+        trend[Month.from_number(row["month"])].add(row)
+        kinds[EventKind(row["kind"])].add(row)
+    return total, trend, kinds
+
+
+def _by_dim(sums: _Sums, region: Region, dim: str, model: type) -> dict[Any, Figures]:
+    """The region's figures per target group or topic (``model``), every one of them listed."""
+    items = {item.id: item for item in db.session.scalars(select(model))}
+    figures = {item_id: Figures() for item_id in items}
+    for row in sums.rows([region.id], True, dim, CoverageRollup.dim_id):
+        if row["dim_id"] in figures:
+            figures[row["dim_id"]].add(row)
+    return {items[item_id]: f for item_id, f in figures.items()}
+
+
+def _children(sums: _Sums, region: Region, period: Period) -> list[ChildRow]:
+    """Each child region's figures (its whole subtree) and, first when it has any, those of the
+    region's own events, with events held and planned month by month."""
+    months = period.months
+    index = {m: i for i, m in enumerate(months)}
+
+    def child_row(child: Region, is_own: bool = False) -> ChildRow:
+        return ChildRow(child, Figures(), [0] * len(months), [0] * len(months), is_own)
+
+    def add_month(child: ChildRow, row: Any) -> None:
+        figures = Figures()
+        figures.add(row)
+        child.figures.add(row)
+        at = index[Month.from_number(row["month"])]
+        child.held_by_month[at] += figures.held
+        child.planned_by_month[at] += figures.planned
+
+    child_rows = {c.id: child_row(c) for c in _child_regions(region)}
+    if child_rows:
+        columns = (CoverageRollup.region_id, CoverageRollup.month)
+        for row in sums.rows(list(child_rows), True, DIM_ALL, *columns):
+            add_month(child_rows[row["region_id"]], row)
+    own = child_row(region, is_own=True)
+    for row in sums.rows([region.id], False, DIM_ALL, CoverageRollup.month):
+        add_month(own, row)
+    rows = list(child_rows.values())
+    if own.figures.any():
+        rows.insert(0, own)
+    return rows
 
 
 def _child_regions(region: Region) -> list[Region]:
@@ -464,7 +434,7 @@ def _gaps(user: User, region: Region, period: Period, today: date) -> GapReport:
             select(
                 CoverageRollup.region_id,
                 CoverageRollup.month,
-                func.sum(CoverageRollup.events_completed),
+                func.sum(CoverageRollup.__table__.c.events_completed),
             )
             .where(
                 CoverageRollup.region_id.in_(area_ids[start : start + 500]),
