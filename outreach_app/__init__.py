@@ -180,14 +180,18 @@ def _register_blueprints(app: Flask) -> None:
 def _register_area_hooks(app: Flask) -> None:
     """What lower areas take from higher ones, given here rather than imported by them."""
     from outreach_app.attendee.retention import FEEDBACK_COMMENTS
+    from outreach_app.attendee.stats import run_counts
     from outreach_app.audit.retention import LOGIN_FAILURES, register_retention_rule
     from outreach_app.events.partner_history import partner_history
+    from outreach_app.handouts.services import register_run_counter
     from outreach_app.partners.history import register_history_source
 
     # Retention rules purge in this order; ``flask purge`` reports them so.
     register_retention_rule(app, LOGIN_FAILURES)
     register_retention_rule(app, FEEDBACK_COMMENTS)
     register_history_source(app, partner_history)
+    # The event page's print runs show their scans and check-ins.
+    register_run_counter(app, run_counts)
 
 
 @sa_event.listens_for(Engine, "connect")

@@ -12,20 +12,13 @@ from sqlalchemy import distinct, func, select
 from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
 from outreach_app.extensions import db
 from outreach_app.handouts.content import quiz_for
+from outreach_app.handouts.services import RunCounts
 from outreach_app.reference.models import TargetGroup, Topic
 
 
-@dataclass(frozen=True)
-class RunCounts:
-    """Scans (page openings), distinct copies scanned, and check-ins of one print run."""
-
-    scans: int = 0
-    copies_scanned: int = 0
-    check_ins: int = 0
-
-
 def run_counts(run_ids: Iterable[int]) -> dict[int, RunCounts]:
-    """Counts for each of the given print runs (runs nobody scanned are left out)."""
+    """Counts for each of the given print runs (runs nobody scanned are left out); the app
+    factory registers this for the print runs on the event page."""
     ids = list(run_ids)
     if not ids:
         return {}

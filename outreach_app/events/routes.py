@@ -40,7 +40,7 @@ from outreach_app.events.services import (
     update_event,
 )
 from outreach_app.extensions import db
-from outreach_app.handouts.routes import print_runs_panel
+from outreach_app.handouts.services import print_runs_panel
 from outreach_app.regions.queries import branches_in_scope, regions_in_scope
 
 bp = Blueprint("events", __name__)

@@ -26,7 +26,6 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import Field, HiddenField
 from wtforms.fields.choices import SelectChoice
 
-from outreach_app.attendee.stats import RunCounts, run_counts
 from outreach_app.auth.models import User
 from outreach_app.core.access import admin_required
 from outreach_app.core.downloads import content_disposition
@@ -62,8 +61,6 @@ from outreach_app.handouts.library import (
     versions_of,
 )
 from outreach_app.handouts.models import (
-    MAX_COPIES,
-    MIN_COPIES,
     Handout,
     HandoutLanguage,
     PrintLayout,
@@ -72,12 +69,13 @@ from outreach_app.handouts.models import (
 from outreach_app.handouts.preview import preview_png
 from outreach_app.handouts.services import (
     active_handouts,
-    copies_printed,
     create_print_run,
+    default_copies,
+    default_layout,
     preview_page,
     print_run_filename,
     revoke_print_run,
-    runs_for_event,
+    suggested_handout,
     write_print_run,
 )
 from outreach_app.reference.models import TargetGroup, Topic
@@ -85,8 +83,6 @@ from outreach_app.reference.models import TargetGroup, Topic
 bp = Blueprint("handouts", __name__)
 
 LIBRARY_PER_PAGE = 20
-DEFAULT_COPIES = 50
-SENIORS = "seniors"
 PREVIEW_MAX_AGE = 60
 # A language is named in its own script in the handout menu, whatever the interface language.
 LANGUAGE_AUTONYMS = {HandoutLanguage.ZH_CN: "中文", HandoutLanguage.EN: "English"}
@@ -303,34 +299,6 @@ def handout_label(handout: Handout, title: str) -> str:
     return f"{title} · {LANGUAGE_AUTONYMS[handout.language]} · {audience}"
 
 
-def default_copies(event: Event) -> int:
-    """The expected attendance within the allowed range, or DEFAULT_COPIES when not known."""
-    if not event.expected_attendance:
-        return DEFAULT_COPIES
-    return min(max(event.expected_attendance, MIN_COPIES), MAX_COPIES)
-
-
-def default_layout(handout: Handout | None) -> PrintLayout:
-    """Large print for handouts written for seniors, A4 otherwise."""
-    group = handout.target_group if handout is not None else None
-    return PrintLayout.LARGE if group is not None and group.code == SENIORS else PrintLayout.A4
-
-
-def suggested_handout(event: Event, handouts: list[Handout]) -> Handout | None:
-    """The handout that fits the event best: its topic first, then its group, Chinese first."""
-    topics = {t.id for t in event.topics}
-    groups = {g.id for g in event.target_groups}
-
-    def fit(handout: Handout) -> tuple[bool, bool, bool]:
-        return (
-            handout.topic_id in topics,
-            handout.target_group_id in groups,
-            handout.language is HandoutLanguage.ZH_CN,
-        )
-
-    return max(handouts, key=fit, default=None)
-
-
 def _load_run(event: Event, run_id: int) -> PrintRun:
     """A print run of ``event``; a run of any other event is a 404 like a missing one."""
     stmt = select(PrintRun).where(PrintRun.id == run_id, PrintRun.event_id == event.id)
@@ -528,19 +496,3 @@ def revoke_run(event_id: int, run_id: int):
 def _read_only(event: Event):
     """The friendly 403 page for a change to a completed event that the user may not make."""
     return render_template("events/read_only.html", event=event), 403
-
-
-def print_runs_panel(event: Event, user: User) -> dict[str, Any]:
-    """What the event page's "Handouts" section shows: every run with its counts, and whether
-    ``user`` may print or withdraw (not for a cancelled event; a completed one only for heads
-    and administrators)."""
-    runs = runs_for_event(event)
-    counts = run_counts([run.id for run in runs])
-    locked = is_locked_for(event, user)
-    return {
-        "print_runs": [(run, counts.get(run.id, RunCounts())) for run in runs],
-        "copies_in_force": copies_printed(event),
-        "may_print": event.status is not EventStatus.CANCELLED and not locked,
-        "may_withdraw": not locked,
-        "runs_locked": locked,
-    }

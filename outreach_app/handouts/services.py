@@ -8,13 +8,13 @@ prints the same codes and nothing per copy is stored.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -23,7 +23,7 @@ from outreach_app.audit.services import record
 from outreach_app.auth.models import User
 from outreach_app.core.types import utcnow
 from outreach_app.core.validation import FieldError
-from outreach_app.events.lifecycle import check_change, record_completed_change
+from outreach_app.events.lifecycle import check_change, is_locked_for, record_completed_change
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.content import HOTLINE_EN, HOTLINE_ZH
@@ -53,6 +53,8 @@ from outreach_app.handouts.tokens import (
 
 MAX_PUBLIC_ID = 2**63 - 1  # a signed BIGINT on every supported database
 PUBLIC_PATH = "/s/"
+DEFAULT_COPIES = 50
+SENIORS = "seniors"  # the target group whose handouts print in large type by default
 
 
 # Content library ---------------------------------------------------------------------------------
@@ -88,6 +90,37 @@ def active_handouts() -> list[Handout]:
         .order_by(Handout.code, Handout.language)
     )
     return list(db.session.scalars(stmt))
+
+
+# What the print form suggests ---------------------------------------------------------------------
+
+
+def default_copies(event: Event) -> int:
+    """The expected attendance within the allowed range, or DEFAULT_COPIES when not known."""
+    if not event.expected_attendance:
+        return DEFAULT_COPIES
+    return min(max(event.expected_attendance, MIN_COPIES), MAX_COPIES)
+
+
+def default_layout(handout: Handout | None) -> PrintLayout:
+    """Large print for handouts written for seniors, A4 otherwise."""
+    group = handout.target_group if handout is not None else None
+    return PrintLayout.LARGE if group is not None and group.code == SENIORS else PrintLayout.A4
+
+
+def suggested_handout(event: Event, handouts: list[Handout]) -> Handout | None:
+    """The handout that fits the event best: its topic first, then its group, Chinese first."""
+    topics = {t.id for t in event.topics}
+    groups = {g.id for g in event.target_groups}
+
+    def fit(handout: Handout) -> tuple[bool, bool, bool]:
+        return (
+            handout.topic_id in topics,
+            handout.target_group_id in groups,
+            handout.language is HandoutLanguage.ZH_CN,
+        )
+
+    return max(handouts, key=fit, default=None)
 
 
 # Print runs -------------------------------------------------------------------------------------
@@ -256,6 +289,49 @@ def copies_printed(event: Event) -> int:
         PrintRun.event_id == event.id, PrintRun.revoked_at.is_(None)
     )
     return int(db.session.scalar(stmt) or 0)
+
+
+# The event page's "Handouts" section -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """Scans (page openings), distinct copies scanned, and check-ins of one print run."""
+
+    scans: int = 0
+    copies_scanned: int = 0
+    check_ins: int = 0
+
+
+# Counts of what attendees did with a run's copies, by run id (runs nobody scanned left out).
+RunCounter = Callable[[Iterable[int]], dict[int, RunCounts]]
+_RUN_COUNTER = "handouts.run_counter"
+
+
+def register_run_counter(app: Flask, counter: RunCounter) -> None:
+    """Let ``counter`` give the scans and check-ins shown beside each print run.
+
+    Attendees' records live in a package above this one, so the app factory hands the counter
+    over here rather than this package importing it; without one every count shows zero.
+    """
+    app.extensions[_RUN_COUNTER] = counter
+
+
+def print_runs_panel(event: Event, user: User) -> dict[str, Any]:
+    """What the event page's "Handouts" section shows: every run with its counts, and whether
+    ``user`` may print or withdraw (not for a cancelled event; a completed one only for heads
+    and administrators)."""
+    runs = runs_for_event(event)
+    counter: RunCounter | None = current_app.extensions.get(_RUN_COUNTER)
+    counts = counter([run.id for run in runs]) if counter is not None else {}
+    locked = is_locked_for(event, user)
+    return {
+        "print_runs": [(run, counts.get(run.id, RunCounts())) for run in runs],
+        "copies_in_force": copies_printed(event),
+        "may_print": event.status is not EventStatus.CANCELLED and not locked,
+        "may_withdraw": not locked,
+        "runs_locked": locked,
+    }
 
 
 # Codes and the PDF ------------------------------------------------------------------------------
