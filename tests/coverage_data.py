@@ -6,11 +6,12 @@ every kind and status over the last year and a half, with staff head counts, pri
 what attendees did. Attendee rows are inserted directly and the rollups recounted once, as a
 bulk import would; later structural changes reach them through the session listener.
 
-``expected_report`` computes the figures a user should see by walking the ORM objects in
-Python (regions by their parents, never by path prefix; no SQL aggregation), in the shape of
-the JSON endpoint, so the page, the exports and the JSON can all be held against it. An event
-counts as held once completed, as planned while planned or confirmed; rates are the exact
-fractions rounded half up (``shown``).
+``raw_counts`` is the tests' one independent computation of the rollups: it reads which
+counts exist, and what each raw row adds, from ``coverage.figures`` and adds them up in Python
+over the ORM objects (no SQL aggregation). ``expected_report`` turns it into the figures a user
+should see (regions walked by their parents, never by path prefix), in the shape of the JSON
+endpoint, so the page, the exports and the JSON can all be held against it; ``shown_figures``
+evaluates each figure's formula on exact fractions, rounded half up (``shown``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,17 @@ from outreach_app.auth.models import User
 from outreach_app.core.roles import Role
 from outreach_app.core.types import utcnow
 from outreach_app.coverage import rollups
+from outreach_app.coverage.figures import (
+    DIM_ALL,
+    DIM_GROUP,
+    DIM_TOPIC,
+    FIGURES,
+    METRICS,
+    SOURCES,
+    Difference,
+    Total,
+    counts_of,
+)
 from outreach_app.events.models import Event, EventAttendance, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.models import PrintRun
@@ -47,19 +59,6 @@ from tests.factories import (
     make_user,
 )
 
-METRICS = (
-    "events",
-    "events_completed",
-    "reached",
-    "copies",
-    "copies_scanned",
-    "scans",
-    "check_ins",
-    "quiz_correct",
-    "quiz_total",
-    "feedback_sum",
-    "feedback_count",
-)
 GAP_ACCESS = (BranchAccess.NONE, BranchAccess.HARD_TO_REACH)
 
 
@@ -488,15 +487,42 @@ def shown(numerator: int, denominator: int, places: int) -> float | None:
     return math.floor(Fraction(numerator, denominator) * scale + Fraction(1, 2)) / scale
 
 
-def _with_rates(values: dict[str, int]) -> dict[str, Any]:
-    return {
-        **values,
-        "events_held": values["events_completed"],
-        "events_planned": values["events"] - values["events_completed"],
-        "scan_rate": shown(values["copies_scanned"], values["copies"], 3),
-        "quiz_rate": shown(values["quiz_correct"], values["quiz_total"], 3),
-        "feedback_average": shown(values["feedback_sum"], values["feedback_count"], 2),
+def shown_figures(values: dict[str, int]) -> dict[str, Any]:
+    """The counts and every registered figure, each formula evaluated here on exact fractions."""
+    result: dict[str, Any] = dict(values)
+    for key, figure in FIGURES.items():
+        formula = figure.formula
+        if isinstance(formula, Total):
+            result[key] = values[formula.count]
+        elif isinstance(formula, Difference):
+            result[key] = values[formula.minuend] - values[formula.subtrahend]
+        else:
+            result[key] = shown(
+                values[formula.numerator], values[formula.denominator], formula.places
+            )
+    return result
+
+
+def raw_counts() -> dict[tuple[int, str, int], dict[str, int]]:
+    """Every count per (event, breakdown, dim id) for the events not cancelled: for each
+    source of ``coverage.figures``, its raw rows that count, each adding what its counts say
+    one row adds, for everything and for each breakdown it has."""
+    live = {
+        e.id for e in db.session.scalars(select(Event)) if e.status is not EventStatus.CANCELLED
     }
+    rows: dict[tuple[int, str, int], dict[str, int]] = defaultdict(_blank)
+    for source in SOURCES:
+        counts = counts_of(source)
+        for row in db.session.scalars(select(source.model)):
+            event_id = source.event_id(row)
+            if event_id not in live or not source.keeps(row):
+                continue
+            parts = [(DIM_ALL, 0)]
+            parts += [(b.dim, dim_id) for b in source.breakdowns for dim_id in b.ids_of(row)]
+            for dim, dim_id in parts:
+                for count in counts:
+                    rows[(event_id, dim, dim_id)][count.name] += count.per_row(row)
+    return rows
 
 
 def expected_report(
@@ -532,49 +558,18 @@ def expected_report(
     in_period = [e for e in below if first <= month_of(e.starts_at) <= last]
     ids = {e.id for e in in_period}
     by_id = {e.id: e for e in in_period}
-    # Per event: every metric, and the group and topic parts.
+    # Per event: every count, and the group and topic parts.
     per_event: dict[int, dict[str, int]] = {e.id: _blank() for e in in_period}
     per_group: dict[tuple[int, int], dict[str, int]] = defaultdict(_blank)
     per_topic: dict[tuple[int, int], dict[str, int]] = defaultdict(_blank)
-    for e in in_period:
-        completed = int(e.status is EventStatus.COMPLETED)
-        per_event[e.id]["events"] = 1
-        per_event[e.id]["events_completed"] = completed
-        for g in e.target_groups:
-            per_group[(e.id, g.id)]["events"] += 1
-            per_group[(e.id, g.id)]["events_completed"] += completed
-        for t in e.topics:
-            per_topic[(e.id, t.id)]["events"] += 1
-            per_topic[(e.id, t.id)]["events_completed"] += completed
-    for row in db.session.scalars(select(EventAttendance)):
-        if row.event_id in ids:
-            per_event[row.event_id]["reached"] += row.headcount
-            per_group[(row.event_id, row.target_group_id)]["reached"] += row.headcount
-    for run in db.session.scalars(select(PrintRun)):
-        if run.event_id in ids and run.revoked_at is None:
-            per_event[run.event_id]["copies"] += run.copies
-    for scan in db.session.scalars(select(HandoutScan)):
-        if scan.event_id in ids:
-            per_event[scan.event_id]["scans"] += 1
-            per_event[scan.event_id]["copies_scanned"] += int(scan.is_first)
-    for check_in in db.session.scalars(select(CheckIn)):
-        if check_in.event_id in ids:
-            per_event[check_in.event_id]["check_ins"] += 1
-            if check_in.target_group_id is not None:
-                per_group[(check_in.event_id, check_in.target_group_id)]["check_ins"] += 1
-    for quiz in db.session.scalars(select(QuizSubmission)):
-        if quiz.event_id in ids:
-            per_event[quiz.event_id]["quiz_correct"] += quiz.correct
-            per_event[quiz.event_id]["quiz_total"] += quiz.total
-            per_topic[(quiz.event_id, quiz.topic_id)]["quiz_correct"] += quiz.correct
-            per_topic[(quiz.event_id, quiz.topic_id)]["quiz_total"] += quiz.total
-            if quiz.target_group_id is not None:
-                per_group[(quiz.event_id, quiz.target_group_id)]["quiz_correct"] += quiz.correct
-                per_group[(quiz.event_id, quiz.target_group_id)]["quiz_total"] += quiz.total
-    for feedback in db.session.scalars(select(Feedback)):
-        if feedback.event_id in ids:
-            per_event[feedback.event_id]["feedback_sum"] += feedback.rating
-            per_event[feedback.event_id]["feedback_count"] += 1
+    parts = {DIM_ALL: None, DIM_GROUP: per_group, DIM_TOPIC: per_topic}
+    for (event_id, dim, dim_id), values in raw_counts().items():
+        if event_id not in ids:
+            continue
+        if dim == DIM_ALL:
+            per_event[event_id] = values
+        else:
+            parts[dim][(event_id, dim_id)] = values
 
     def total_of(events: list[Event]) -> dict[str, int]:
         values = _blank()
@@ -597,7 +592,7 @@ def expected_report(
             if group_id == g.id and event_id in ids:
                 for name in METRICS:
                     values[name] += part[name]
-        by_group.append({"group": g.code, **_with_rates(values)})
+        by_group.append({"group": g.code, **shown_figures(values)})
     topics = list(db.session.scalars(select(Topic)))
     by_topic = []
     for t in topics:
@@ -607,7 +602,7 @@ def expected_report(
                 for name in METRICS:
                     values[name] += part[name]
         if values["events"] or values["quiz_total"]:
-            by_topic.append(({"topic": t.code, **_with_rates(values)}, t.sort_order))
+            by_topic.append(({"topic": t.code, **shown_figures(values)}, t.sort_order))
     by_topic.sort(key=lambda item: (-item[0]["events"], item[1]))
 
     children_regions = sorted(
@@ -637,7 +632,7 @@ def expected_report(
                 "events_by_month": by_month(own_events),
                 "held_by_month": by_month(own_events, held=True),
                 "planned_by_month": by_month(own_events, held=False),
-                **_with_rates(own),
+                **shown_figures(own),
             }
         )
     for child in children_regions:
@@ -649,7 +644,7 @@ def expected_report(
                 "events_by_month": by_month(child_events),
                 "held_by_month": by_month(child_events, held=True),
                 "planned_by_month": by_month(child_events, held=False),
-                **_with_rates(total_of(child_events)),
+                **shown_figures(total_of(child_events)),
             }
         )
 
@@ -731,9 +726,9 @@ def expected_report(
     stale.sort(key=lambda item: (item[1] is not None, item[1] or date.min))
 
     return {
-        "total": _with_rates(total_of(in_period)),
+        "total": shown_figures(total_of(in_period)),
         "by_kind": [
-            {"kind": str(kind), **_with_rates(total_of([e for e in in_period if e.kind is kind]))}
+            {"kind": str(kind), **shown_figures(total_of([e for e in in_period if e.kind is kind]))}
             for kind in EventKind
         ],
         "by_group": by_group,
@@ -741,7 +736,7 @@ def expected_report(
         "trend": [
             {
                 "month": month_text(m),
-                **_with_rates(total_of([e for e in in_period if month_of(e.starts_at) == m])),
+                **shown_figures(total_of([e for e in in_period if month_of(e.starts_at) == m])),
             }
             for m in months
         ],

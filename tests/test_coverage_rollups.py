@@ -1,7 +1,8 @@
 """The coverage rollups always equal a recount of the raw rows, through every kind of change.
 
-``expected`` below is an independent computation in plain Python over the ORM objects (not
-the SQL the rollups use), so a wrong join or filter in the rollup code cannot hide.
+``expected`` below is the independent computation in plain Python over the ORM objects
+(``coverage_data.raw_counts``, not the SQL the rollups use), so a wrong join or filter in the
+rollup code cannot hide.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from outreach_app.extensions import db
 from outreach_app.handouts.models import PrintRun
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
+from tests.coverage_data import raw_counts
 from tests.factories import make_event, make_print_run, make_region
 from tests.locking import (
     HANG_GUARD_SECONDS,
@@ -37,58 +39,15 @@ from tests.locking import (
 
 
 def expected() -> dict:
-    """Every rollup row computed in Python from the raw rows."""
+    """Every rollup row computed in Python from the raw rows (``coverage_data.raw_counts``)."""
     rows: dict = defaultdict(lambda: dict.fromkeys(METRICS, 0))
     events = {e.id: e for e in db.session.scalars(select(Event))}
-
-    def key(event: Event, dim: str = "all", dim_id: int = 0):
+    for (event_id, dim, dim_id), values in raw_counts().items():
+        event = events[event_id]
         month = event.starts_at.year * 100 + event.starts_at.month
-        return (event.region_id, event.branch_id, month, str(event.kind), dim, dim_id)
-
-    live = {i: e for i, e in events.items() if e.status is not EventStatus.CANCELLED}
-    for event in live.values():
-        rows[key(event)]["events"] += 1
-        rows[key(event)]["events_completed"] += event.status is EventStatus.COMPLETED
-        for group in event.target_groups:
-            rows[key(event, "group", group.id)]["events"] += 1
-            rows[key(event, "group", group.id)]["events_completed"] += (
-                event.status is EventStatus.COMPLETED
-            )
-        for topic in event.topics:
-            rows[key(event, "topic", topic.id)]["events"] += 1
-            rows[key(event, "topic", topic.id)]["events_completed"] += (
-                event.status is EventStatus.COMPLETED
-            )
-    for row in db.session.scalars(select(EventAttendance)):
-        if row.event_id in live:
-            rows[key(live[row.event_id])]["reached"] += row.headcount
-            rows[key(live[row.event_id], "group", row.target_group_id)]["reached"] += row.headcount
-    for run in db.session.scalars(select(PrintRun)):
-        if run.event_id in live and run.revoked_at is None:
-            rows[key(live[run.event_id])]["copies"] += run.copies
-    for scan in db.session.scalars(select(HandoutScan)):
-        if scan.event_id in live:
-            rows[key(live[scan.event_id])]["scans"] += 1
-            rows[key(live[scan.event_id])]["copies_scanned"] += scan.is_first
-    for check_in in db.session.scalars(select(CheckIn)):
-        if check_in.event_id in live:
-            rows[key(live[check_in.event_id])]["check_ins"] += 1
-            if check_in.target_group_id is not None:
-                rows[key(live[check_in.event_id], "group", check_in.target_group_id)][
-                    "check_ins"
-                ] += 1
-    for quiz in db.session.scalars(select(QuizSubmission)):
-        if quiz.event_id in live:
-            parts = [key(live[quiz.event_id]), key(live[quiz.event_id], "topic", quiz.topic_id)]
-            if quiz.target_group_id is not None:
-                parts.append(key(live[quiz.event_id], "group", quiz.target_group_id))
-            for k in parts:
-                rows[k]["quiz_correct"] += quiz.correct
-                rows[k]["quiz_total"] += quiz.total
-    for feedback in db.session.scalars(select(Feedback)):
-        if feedback.event_id in live:
-            rows[key(live[feedback.event_id])]["feedback_sum"] += feedback.rating
-            rows[key(live[feedback.event_id])]["feedback_count"] += 1
+        key = (event.region_id, event.branch_id, month, str(event.kind), dim, dim_id)
+        for name, value in values.items():
+            rows[key][name] += value
     return {k: v for k, v in rows.items() if any(v.values())}
 
 
