@@ -1,4 +1,5 @@
-"""Test data factories; call them inside an app context. ``build_world`` makes the default set."""
+"""Test data factories; call them inside an app context. ``build_world`` makes the default set,
+and ``add_event`` (which opens its own context) adds an event to it."""
 
 from __future__ import annotations
 
@@ -184,6 +185,37 @@ def build_world(password: str) -> World:
         staff_a_id=staff_a.id,
         staff_b_id=staff_b.id,
     )
+
+
+def add_event(
+    app,
+    world: World,
+    which: str = "a",
+    title: str = "宣讲",
+    *,
+    partner: bool = True,
+    venue: str | None = None,
+    ends_at: datetime | None = None,
+    staff_ids: tuple[int, ...] | list[int] = (),
+    **fields,
+) -> int:
+    """A committed event of the world's branch ``which`` ("a" or "b") in its community, with
+    its partner unless ``partner`` is False; other keywords go to ``make_event``."""
+    with app.app_context():
+        event = make_event(
+            title,
+            db.session.get(Branch, getattr(world, f"branch_{which}_id")),
+            db.session.get(Region, getattr(world, f"community_{which}_id")),
+            db.session.get(Partner, getattr(world, f"partner_{which}_id")) if partner else None,
+            **fields,
+        )
+        if venue is not None:
+            event.venue = venue
+        if ends_at is not None:
+            event.ends_at = ends_at
+        event.staff = [db.session.get(User, user_id) for user_id in staff_ids]
+        db.session.commit()
+        return event.id
 
 
 def make_photo(

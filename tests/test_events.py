@@ -30,7 +30,7 @@ from outreach_app.partners.models import Partner
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
 from tests.conftest import PASSWORD
-from tests.factories import make_branch, make_event, make_partner, make_user
+from tests.factories import add_event, make_branch, make_partner, make_user
 from tests.helpers import snapshot, stored
 
 # What an event is stored in: a refused request leaves all of it as it was.
@@ -102,26 +102,6 @@ def set_status(app, event_id: int, status: EventStatus) -> None:
     with app.app_context():
         db.session.get(Event, event_id).status = status
         db.session.commit()
-
-
-def add_event(app, world, title: str, starts_at: datetime, which: str = "a", **kwargs) -> int:
-    """An event of branch ``which`` at ``starts_at`` (two hours), with staff if given."""
-    staff_ids = kwargs.pop("staff_ids", ())
-    partner = kwargs.pop("partner", True)
-    with app.app_context():
-        branch = db.session.get(Branch, getattr(world, f"branch_{which}_id"))
-        region = db.session.get(Region, getattr(world, f"community_{which}_id"))
-        event = make_event(
-            title,
-            branch,
-            region,
-            db.session.get(Partner, getattr(world, f"partner_{which}_id")) if partner else None,
-            starts_at=starts_at,
-            **kwargs,
-        )
-        event.staff = [db.session.get(User, i) for i in staff_ids]
-        db.session.commit()
-        return event.id
 
 
 def errors_of(html: str) -> str:
@@ -790,8 +770,9 @@ def test_busy_staff_get_a_warning_first_and_save_anyway_saves(app, english, auth
     clash = add_event(
         app,
         world,
+        "a",
         "已有活动",
-        datetime(2027, 3, 10, 10, 0),
+        starts_at=datetime(2027, 3, 10, 10, 0),
         staff_ids=[world.staff_a_id],
         partner=False,
         kind=EventKind.BRANCH,
@@ -813,7 +794,7 @@ def test_busy_staff_get_a_warning_first_and_save_anyway_saves(app, english, auth
 
 
 def test_partner_visited_the_same_day_is_a_clash(app, english, auth, world):
-    add_event(app, world, "上午场", datetime(2027, 3, 10, 8, 0))
+    add_event(app, world, "a", "上午场", starts_at=datetime(2027, 3, 10, 8, 0))
     auth.login("staff_a")
     html = english.post("/events/new", data=valid_form(app, world, staff_ids=[])).get_data(
         as_text=True
@@ -836,8 +817,9 @@ def test_no_clash(app, client, auth, world, starts_at, status, same_partner):
     add_event(
         app,
         world,
+        "a",
         "别的活动",
-        starts_at,
+        starts_at=starts_at,
         staff_ids=[world.staff_a_id],
         status=status,
         partner=same_partner,
@@ -860,8 +842,9 @@ def test_series_clashes_are_found_for_every_event_of_the_series(app, english, au
     add_event(
         app,
         world,
+        "a",
         "第三周冲突",
-        datetime(2027, 3, 24, 9, 0),
+        starts_at=datetime(2027, 3, 24, 9, 0),
         staff_ids=[world.staff_a_id],
         partner=False,
     )
@@ -1098,8 +1081,9 @@ def test_conflict_list_escapes_titles(app, client, auth, world):
     add_event(
         app,
         world,
+        "a",
         XSS,
-        datetime(2027, 3, 10, 10, 0),
+        starts_at=datetime(2027, 3, 10, 10, 0),
         staff_ids=[world.staff_a_id],
         partner=False,
     )

@@ -20,12 +20,11 @@ from outreach_app.auth.models import User
 from outreach_app.core.downloads import content_disposition, safe_filename, spreadsheet_safe
 from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.extensions import db
-from outreach_app.partners.models import Partner
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
 from outreach_app.schedule.exports import xlsx_workbook
 from outreach_app.schedule.services import EventFilters, event_page
-from tests.factories import make_event, make_partner
+from tests.factories import add_event, make_partner
 
 ROLES_SEEING = {
     "admin": {"a", "b"},
@@ -72,26 +71,6 @@ def day_cell(html: str, day: str) -> str:
     match = re.search(rf'data-day="{day}".*?</(td|section)>', html, re.S)
     assert match, f"no cell for {day}"
     return match.group(0)
-
-
-def add_event(app, world, which: str = "a", title: str = "宣讲", **fields) -> int:
-    """An event of branch ``which`` in its community, with its partner unless told otherwise."""
-    with app.app_context():
-        branch = db.session.get(Branch, getattr(world, f"branch_{which}_id"))
-        region = db.session.get(Region, getattr(world, f"community_{which}_id"))
-        partner = db.session.get(Partner, getattr(world, f"partner_{which}_id"))
-        venue = fields.pop("venue", None)
-        ends_at = fields.pop("ends_at", None)
-        staff_ids = fields.pop("staff_ids", ())
-        event = make_event(title, branch, region, fields.pop("partner", partner), **fields)
-        if venue is not None:
-            event.venue = venue
-        if ends_at is not None:
-            event.ends_at = ends_at
-        if staff_ids:
-            event.staff = [db.session.get(User, user_id) for user_id in staff_ids]
-        db.session.commit()
-        return event.id
 
 
 def update_event(app, event_id: int, **values) -> None:
@@ -221,7 +200,7 @@ def test_filter_by_partner(app, client, auth, world):
         )
         db.session.commit()
         other_id = other.id
-    at_school = add_event(app, world, "a", "小学讲座", partner=None)
+    at_school = add_event(app, world, "a", "小学讲座", partner=False)
     update_event(app, at_school, partner_id=other_id)
     auth.login("staff_a")
     html = client.get(f"/events/?partner={other_id}").get_data(as_text=True)
