@@ -27,7 +27,7 @@ from sqlalchemy import select
 from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
 from outreach_app.auth.models import User
 from outreach_app.core.types import utcnow
-from outreach_app.coverage import rollups
+from outreach_app.coverage import figures, rollups
 from outreach_app.coverage.exports import HELD_AND_PLANNED
 from outreach_app.coverage.figures import rounded_ratio
 from outreach_app.coverage.models import CoverageRollup
@@ -896,3 +896,110 @@ def test_migration_counts_completed_events_by_group_and_topic(app, cw):
         assert rollups.stored(db.session) == own
         paths = {r.id: r.path for r in db.session.scalars(select(Region))}
         assert rollups.stored(db.session, subtree=True) == rollups.subtree_totals(own, paths)
+
+
+# A figure added to the registry --------------------------------------------------------------
+
+
+@pytest.fixture
+def check_in_rate():
+    """A figure registered for one test only: QR check-ins per copy scanned, computed from two
+    existing counts, shown in every place that has no target group or topic breakdown."""
+    figure = figures.register(
+        figures.Figure(
+            "check_in_rate",
+            _l("QR check-in rate"),
+            figures.Format.PERCENT,
+            figures.Ratio("check_ins", "copies_scanned", figures.RATE_PLACES),
+            places=dict.fromkeys(
+                (
+                    figures.PAGE_KPIS,
+                    figures.PAGE_TREND,
+                    figures.PAGE_KINDS,
+                    figures.PAGE_REGIONS,
+                    figures.EXPORT_SUMMARY,
+                    figures.EXPORT_TABLE,
+                    figures.PDF_KPIS,
+                    figures.PDF_KINDS,
+                    figures.PDF_REGIONS,
+                ),
+                figures.LABEL,
+            ),
+        )
+    )
+    yield figure
+    figures.unregister(figure.key)
+
+
+def test_a_figure_added_to_the_registry_shows_everywhere(
+    app, client, auth, cw, check_in_rate, tmp_path
+):
+    """Registering a figure is all it takes: the JSON, the page's headline cards and tables,
+    the CSV, the workbook and the PDF show it, equal to the independent computation."""
+    first, last = twelve_months(local_today())
+    auth.login("admin")
+    expected = _expected(app, "admin", cw.district_a_id, first, last)
+    rate = expected["total"]["check_in_rate"]
+    assert rate is not None and 0 < rate < 1
+    label = "QR check-in rate"
+
+    data = _json(client, cw.district_a_id, {"period": "12m"})
+    got = slim_json(data)
+    for key in ("total", "by_kind", "trend", "children"):
+        assert got[key] == expected[key], key
+    assert data["total"]["check_in_rate"] == rate
+
+    tree = lxml_html.fromstring(client.get(f"/coverage/{cw.district_a_id}").data)
+    card = tree.xpath("//*[@data-testid='kpis']//*[@data-figure='check_in_rate']")[0]
+    assert _number(card.text_content()) == rate
+    assert label in tree.xpath("//*[@data-testid='kpis']")[0].text_content()
+    for table, rows, attribute in (
+        ("trend-table", expected["trend"], "data-month"),
+        ("kind-table", expected["by_kind"], "data-kind"),
+        ("children-table", expected["children"], None),
+    ):
+        node = tree.xpath(f"//*[@data-testid='{table}']")[0]
+        assert label in node.xpath(".//thead")[0].text_content(), table
+        cells = node.xpath(".//tbody/tr//*[@data-figure='check_in_rate']")
+        assert [_number(c.text_content()) for c in cells] == [
+            row["check_in_rate"] for row in rows
+        ], table
+        if attribute:
+            assert len(node.xpath(f".//tbody/tr[@{attribute}]")) == len(rows)
+
+    url = f"/coverage/{cw.district_a_id}"
+    sections = _csv_sections(client.get(f"{url}/export.csv").text)
+    summary = {row[0]: row[1] for row in sections[0][2:]}
+    assert summary[label] == _pct(rate)
+    for index, rows in (
+        (1, expected["by_kind"]),
+        (4, expected["trend"]),
+        (5, expected["children"]),
+    ):
+        column = sections[index][1].index(label)
+        assert [row[column] for row in sections[index][2:]] == [
+            _pct(row["check_in_rate"]) for row in rows
+        ], index
+
+    book = load_workbook(io.BytesIO(client.get(f"{url}/export.xlsx").data))
+    cells = {row[0].value: row[1] for row in book.worksheets[0].iter_rows(min_row=2)}
+    assert (cells[label].value, cells[label].number_format) == (rate, "0.0%")
+    header = [c.value for c in book.worksheets[5][1]]
+    column = header.index(label)
+    assert [r[column] for r in book.worksheets[5].iter_rows(min_row=2, values_only=True)] == [
+        row["check_in_rate"] for row in expected["children"]
+    ]
+
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(client.get(f"{url}/export.pdf").data)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    assert re.search(r"^Pages:\s+1$", info.stdout, re.MULTILINE)
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout.replace("\n", " ")
+    assert f"{_pct(rate)} {label}" in text
+
+
+def test_the_registry_takes_each_figure_once(check_in_rate):
+    with pytest.raises(ValueError):
+        figures.register(check_in_rate)
