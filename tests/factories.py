@@ -17,7 +17,7 @@ from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, BranchAccess, Region, RegionLevel
-from outreach_app.regions.services import add_region
+from outreach_app.regions.tree import add_region
 
 _counter = itertools.count(1)
 

@@ -28,8 +28,8 @@ from outreach_app.core.validation import CONTROL_CHARACTERS_MESSAGE
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.services import copy_token, handout_by_code
+from outreach_app.regions.imports import CSV_COLUMNS
 from outreach_app.regions.models import Region
-from outreach_app.regions.services import CSV_COLUMNS
 from tests.factories import make_print_run
 
 MESSAGE = "invisible characters (control codes"

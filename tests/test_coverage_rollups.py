@@ -193,7 +193,7 @@ def test_rollups_follow_every_change(app, data):
         # Moving a region elsewhere in the tree moves its figures with it.
         community = db.session.get(Region, data.community_a_id)
         street_b = db.session.get(Region, data.community_b_id).parent
-        from outreach_app.regions.services import move_region
+        from outreach_app.regions.tree import move_region
 
         move_region(community, street_b)
         db.session.commit()

@@ -24,7 +24,7 @@ from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, BranchAccess, Region
-from outreach_app.regions.services import add_region
+from outreach_app.regions.tree import add_region
 from tests.conftest import clean_database
 
 TODAY = date(2026, 11, 27)

@@ -14,16 +14,16 @@ from werkzeug.test import encode_multipart
 from outreach_app.audit.models import AuditLog
 from outreach_app.core.roles import Role
 from outreach_app.extensions import db
-from outreach_app.regions.models import Branch, BranchAccess, Region
-from outreach_app.regions.services import (
+from outreach_app.regions.imports import (
     MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
     ExistingRegion,
     RegionSnapshot,
     load_region_snapshot,
-    load_region_tree,
     validate_region_csv,
 )
+from outreach_app.regions.models import Branch, BranchAccess, Region
+from outreach_app.regions.tree import load_region_tree
 from tests.conftest import PASSWORD
 from tests.factories import make_branch, make_user
 

@@ -10,7 +10,7 @@ from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
 from outreach_app.regions.models import Branch, Region
-from outreach_app.regions.services import move_region
+from outreach_app.regions.tree import move_region
 
 
 def _user(name: str) -> User:

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from outreach_app.core.forms import FlaskForm, Form
 from outreach_app.core.ids import parse_id
 from outreach_app.regions.models import BRANCH_ACCESS_LABELS, BranchAccess
-from outreach_app.regions.services import RegionNode, normalize_code
+from outreach_app.regions.tree import RegionNode, normalize_code
 
 INDENT = "\u00a0" * 4  # non-breaking, so browsers keep the indentation inside <option>
 

@@ -21,6 +21,12 @@ from outreach_app.core.ids import parse_id
 from outreach_app.core.pagination import paginate
 from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import db
+from outreach_app.regions.branches import (
+    BranchData,
+    branch_list_query,
+    create_branch,
+    update_branch,
+)
 from outreach_app.regions.forms import (
     BranchFilterForm,
     BranchForm,
@@ -29,26 +35,18 @@ from outreach_app.regions.forms import (
     RegionSearchForm,
     region_choices,
 )
-from outreach_app.regions.models import Branch, BranchAccess, Region
-from outreach_app.regions.services import (
+from outreach_app.regions.imports import (
     CSV_COLUMNS,
     MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
-    BranchData,
-    RegionData,
-    RegionTree,
     apply_region_import,
-    branch_list_query,
-    child_problem,
-    create_branch,
-    create_region,
     load_region_snapshot,
-    load_region_tree,
     sample_region_csv,
-    update_branch,
-    update_region,
     validate_region_csv,
 )
+from outreach_app.regions.models import Branch, BranchAccess, Region
+from outreach_app.regions.services import RegionData, child_problem, create_region, update_region
+from outreach_app.regions.tree import RegionTree, load_region_tree
 
 bp = Blueprint("regions", __name__)
 
