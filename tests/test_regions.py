@@ -216,6 +216,41 @@ def test_missing_ids_are_404(client, auth, world, url):
     assert client.get(url).status_code == 404
 
 
+# Ids no database can hold (past 2**63 SQLite fails, past 2**31 - 1 PostgreSQL), and spellings
+# that Python's int() would read ("+5", "1_0") but are not ids.
+IDS_THAT_ARE_NOT = (str(2**63), str(2**63 + 5), str(2**31), "+5", "%2B5", "1_0", "05")
+
+
+@pytest.mark.parametrize("value", IDS_THAT_ARE_NOT)
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/admin/regions/{}/edit"),
+        ("post", "/admin/regions/{}/edit"),
+        ("get", "/admin/branches/{}/edit"),
+        ("post", "/admin/branches/{}/edit"),
+        ("get", "/admin/regions/new?parent={}"),
+        ("post", "/admin/regions/new?parent={}"),
+        ("get", "/admin/branches?region={}"),
+    ],
+)
+def test_ids_that_cannot_exist_are_404(client, auth, world, value, method, url):
+    auth.login("admin")
+    response = client.open(url.format(value), method=method.upper(), data=HOSTILE_POST)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("value", IDS_THAT_ARE_NOT)
+def test_ids_that_cannot_exist_in_forms_are_refused(app, client, auth, world, value):
+    """A posted parent or region id that names no region is the form's message, not a 500."""
+    before = tree_state(app), branch_state(app)
+    auth.login("admin")
+    region = client.post("/admin/regions/new", data=dict(HOSTILE_POST, parent_id=value))
+    branch = client.post("/admin/branches/new", data=dict(HOSTILE_POST, region_id=value))
+    assert (region.status_code, branch.status_code) == (200, 200)
+    assert (tree_state(app), branch_state(app)) == before
+
+
 # --- the tree --------------------------------------------------------------------------------
 
 

@@ -152,6 +152,22 @@ def test_unknown_user_is_404(admin_client):
     assert admin_client.get("/admin/users/abc/edit").status_code == 404
 
 
+# Ids no database can hold (past 2**63 SQLite fails, past 2**31 - 1 PostgreSQL), and spellings
+# that Python's int() would read ("+5", "1_0") but are not ids.
+IDS_THAT_ARE_NOT = (str(2**63), str(2**63 + 5), str(2**31), "+5", "%2B5", "1_0", "05")
+
+
+@pytest.mark.parametrize("user_id", IDS_THAT_ARE_NOT)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "edit"), ("post", "edit"), ("get", "deactivate"), ("post", "deactivate")]
+    + [("post", "reactivate"), ("get", "password"), ("post", "password")],
+)
+def test_ids_that_cannot_exist_are_404(admin_client, world, user_id, method, path):
+    response = admin_client.open(f"/admin/users/{user_id}/{path}", method=method.upper())
+    assert response.status_code == 404
+
+
 def test_reactivate_refuses_get(admin_client, world):
     assert admin_client.get(f"/admin/users/{world.staff_a_id}/reactivate").status_code == 405
 
