@@ -1,5 +1,6 @@
 """Helpers the test files share: logging in through the real form, the CSRF token of a page,
-and snapshots of stored rows to show that a refused request changed nothing."""
+reading the personal tokens from their pages, and snapshots of stored rows to show that a
+refused request changed nothing."""
 
 from __future__ import annotations
 
@@ -43,6 +44,31 @@ def logout(client: FlaskClient):
     if _csrf_enabled(client):
         data["csrf_token"] = csrf_token_from(client.get("/").get_data(as_text=True))
     return client.post("/logout", data=data)
+
+
+def feed_path(client: FlaskClient) -> str | None:
+    """The path of the user's calendar feed as its page shows it, or None while it is off."""
+    html = client.get("/events/feed").get_data(as_text=True)
+    match = re.search(r'value="([^"]+)" readonly', html)
+    if match is None:
+        return None
+    url = match.group(1).replace("&amp;", "&")
+    assert url.startswith("https://outreach.example.cn/events/feed/")
+    return url.removeprefix("https://outreach.example.cn")
+
+
+def api_token_from_page(client: FlaskClient) -> str:
+    """Renew the user's reporting token on its page and read the new token from there."""
+    client.post("/coverage/api-token", data={"action": "renew"})
+    page = client.get("/coverage/api-token").get_data(as_text=True)
+    start = page.index('id="api-token" value="') + len('id="api-token" value="')
+    return page[start : page.index('"', start)]
+
+
+def api_request(client: FlaskClient, region_id: int, token: str | None, **args):
+    """GET the coverage API for a region with ``token`` as the bearer token (none when None)."""
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return client.get(f"/api/coverage/{region_id}", headers=headers, query_string=args)
 
 
 def _table(source: type | Table) -> Table:

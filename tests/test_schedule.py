@@ -15,7 +15,6 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from werkzeug.datastructures import Headers
 
-from outreach_app.audit.models import AuditLog
 from outreach_app.auth.models import User
 from outreach_app.core.downloads import content_disposition, safe_filename, spreadsheet_safe
 from outreach_app.events.models import Event, EventKind, EventStatus
@@ -25,6 +24,7 @@ from outreach_app.regions.models import Branch, Region
 from outreach_app.schedule.exports import xlsx_workbook
 from outreach_app.schedule.services import EventFilters, event_page
 from tests.factories import add_event, make_partner
+from tests.helpers import feed_path
 
 ROLES_SEEING = {
     "admin": {"a", "b"},
@@ -822,16 +822,6 @@ def test_spreadsheet_safe(value, expected):
 # --- the calendar feed -----------------------------------------------------------------------
 
 
-def feed_path(client) -> str | None:
-    html = client.get("/events/feed").get_data(as_text=True)
-    match = re.search(r'value="([^"]+)" readonly', html)
-    if match is None:
-        return None
-    url = match.group(1).replace("&amp;", "&")
-    assert url.startswith("https://outreach.example.cn/events/feed/")
-    return url.removeprefix("https://outreach.example.cn")
-
-
 def feed_of(client, path: str) -> Calendar:
     response = client.get(path)
     assert response.status_code == 200
@@ -887,13 +877,6 @@ def feed_world(app, world):
     }
     update_event(app, extra["cancelled"], cancel_reason="下雨")
     return extra
-
-
-def test_feed_is_off_until_created(client, auth, english, world):
-    auth.login("staff_a")
-    html = client.get("/events/feed").get_data(as_text=True)
-    assert "Your calendar feed is off." in html
-    assert feed_path(client) is None
 
 
 def test_feed_lists_only_assigned_events_in_scope(app, client, auth, world, feed_world):
@@ -954,121 +937,3 @@ def test_feed_events_carry_time_zone_place_and_link(app, client, auth, english, 
         if str(e["UID"]).startswith(f"event-{feed_world['cancelled']}@")
     )
     assert str(cancelled["STATUS"]) == "CANCELLED"
-
-
-def test_renewing_the_feed_kills_the_old_address(app, client, auth, world, feed_world):
-    auth.login("staff_a")
-    client.post("/events/feed/renew")
-    old = feed_path(client)
-    response = client.post("/events/feed/renew")
-    assert response.status_code == 302
-    new = feed_path(client)
-    assert new != old
-    anonymous = app.test_client()
-    assert anonymous.get(old).status_code == 404
-    assert anonymous.get(new).status_code == 200
-    with app.app_context():
-        actions = list(
-            db.session.execute(
-                select(AuditLog.action)
-                .where(AuditLog.object_type == "user", AuditLog.object_id == world.staff_a_id)
-                .where(AuditLog.action.like("calendar_feed%"))
-                .order_by(AuditLog.id)
-            ).scalars()
-        )
-    assert actions == ["calendar_feed_created", "calendar_feed_renewed"]
-
-
-def test_turning_the_feed_off(app, client, auth, english, world, feed_world):
-    auth.login("staff_a")
-    client.post("/events/feed/renew")
-    path = feed_path(client)
-    response = client.post("/events/feed/off", follow_redirects=True)
-    assert "Your calendar feed is off. Its address no longer works." in response.get_data(
-        as_text=True
-    )
-    assert feed_path(client) is None
-    assert app.test_client().get(path).status_code == 404
-    again = client.post("/events/feed/off", follow_redirects=True).get_data(as_text=True)
-    assert "Your calendar feed is off already." in again
-    with app.app_context():
-        user = db.session.get(User, world.staff_a_id)
-        assert user.calendar_feed_version == 0
-        revoked = db.session.execute(
-            select(AuditLog).where(AuditLog.action == "calendar_feed_revoked")
-        ).scalar_one()
-        assert revoked.user_id == world.staff_a_id
-    # Turned on again, the feed gets an address never used before.
-    client.post("/events/feed/renew")
-    assert feed_path(client) not in (None, path)
-
-
-def test_feed_changes_only_by_post(client, auth, world):
-    auth.login("staff_a")
-    assert client.get("/events/feed/renew").status_code == 405
-    assert client.get("/events/feed/off").status_code == 405
-    assert feed_path(client) is None
-
-
-def test_inactive_users_feed_is_gone(app, client, auth, world, feed_world):
-    auth.login("staff_a")
-    client.post("/events/feed/renew")
-    path = feed_path(client)
-    with app.app_context():
-        db.session.get(User, world.staff_a_id).is_active = False
-        db.session.commit()
-    assert app.test_client().get(path).status_code == 404
-
-
-def bad_tokens(app, good: str, world) -> list[str]:
-    from itsdangerous import URLSafeSerializer
-
-    # A character in the middle of the signature: the last one may carry unused bits only.
-    middle = len(good) - 10
-    flipped = good[:middle] + ("A" if good[middle] != "A" else "B") + good[middle + 1 :]
-    other_salt = URLSafeSerializer(app.secret_key, salt="something-else").dumps(
-        [world.staff_a_id, 1]
-    )
-    other_key = URLSafeSerializer("not-the-key", salt="calendar-feed").dumps([world.staff_a_id, 1])
-    as_another = URLSafeSerializer(app.secret_key, salt="calendar-feed").dumps(
-        [world.staff_b_id, 1]
-    )
-    weird = [
-        URLSafeSerializer(app.secret_key, salt="calendar-feed").dumps(payload)
-        for payload in ([world.staff_a_id], [True, 1], [world.staff_a_id, 0], {"id": 1}, "x")
-    ]
-    return [flipped, other_salt, other_key, as_another, "x" * 10_000, "", "..", *weird]
-
-
-def test_bad_tokens_get_the_same_404(app, client, auth, english, world, feed_world):
-    auth.login("staff_a")
-    client.post("/events/feed/renew")
-    good = feed_path(client).removeprefix("/events/feed/").removesuffix(".ics")
-    anonymous = app.test_client()
-    anonymous.set_cookie("outreach_lang", "en")
-    answers = set()
-    for token in bad_tokens(app, good, world):
-        response = anonymous.get(f"/events/feed/{token}.ics")
-        assert response.status_code == 404, token[:40]
-        html = response.get_data(as_text=True)
-        assert "We could not find that page." in html
-        answers.add(re.search(r"<h1.*?</h1>\s*<p.*?</p>", html, re.S).group(0))
-    assert len(answers) == 1
-    assert anonymous.get(f"/events/feed/{good}.ics").status_code == 200
-
-
-def test_feed_is_rate_limited(app, client, auth, world):
-    app.config["CALENDAR_FEED_LIMIT"] = "3 per minute"
-    anonymous = app.test_client()
-    statuses = [anonymous.get("/events/feed/nothing.ics").status_code for _ in range(4)]
-    assert statuses == [404, 404, 404, 429]
-
-
-def test_feed_page_shows_a_copyable_address(client, auth, english, world):
-    auth.login("staff_a")
-    response = client.post("/events/feed/renew", follow_redirects=True)
-    html = response.get_data(as_text=True)
-    assert "Your calendar address is ready." in html
-    assert re.search(r'<input[^>]+id="feed-url"[^>]+readonly', html)
-    assert 'href="webcal://outreach.example.cn/events/feed/' in html
-    assert response.headers["Cache-Control"] == "no-store"

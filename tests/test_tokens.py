@@ -1,7 +1,9 @@
-"""Personal tokens (the calendar feed address and the reporting API's bearer token) end with
-the sessions: a password change (own or by an administrator), a deactivation and a role or scope
-change leave the old feed URL and bearer token answering exactly like an unknown token, also
-after the account is reactivated; logging out keeps them. Real requests, real database."""
+"""Personal tokens, the calendar feed address and the reporting API's bearer token: issued,
+renewed and turned off on their pages by POST only, and every forged, foreign or revoked token
+answered like an unknown one. They end with the sessions: a password change (own or by an
+administrator), a deactivation and a role or scope change leave the old feed URL and bearer
+token answering exactly like an unknown token, also after the account is reactivated; logging
+out keeps them. Real requests, real database."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
 from outreach_app.audit.models import AuditLog
@@ -22,7 +25,14 @@ from outreach_app.extensions import db
 from outreach_app.regions.models import Branch
 from outreach_app.schedule.feed import feed_token, renew_feed
 from tests.factories import World
-from tests.helpers import PASSWORD, login
+from tests.helpers import (
+    PASSWORD,
+    api_request,
+    api_token_from_page,
+    csrf_token_from,
+    feed_path,
+    login,
+)
 
 SESSION_COOKIE = "outreach_session"
 NEW_PASSWORD = "violet kettle harbour spins"
@@ -254,3 +264,219 @@ def test_own_password_change_says_the_tokens_ended(app, client, english, world):
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "Your password has been changed." in again and "personal tokens" not in again
+
+
+# --- the calendar feed address ----------------------------------------------------------------
+
+
+def test_feed_is_off_until_created(client, auth, english, world):
+    auth.login("staff_a")
+    html = client.get("/events/feed").get_data(as_text=True)
+    assert "Your calendar feed is off." in html
+    assert feed_path(client) is None
+
+
+def test_feed_page_shows_a_copyable_address(client, auth, english, world):
+    auth.login("staff_a")
+    response = client.post("/events/feed/renew", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Your calendar address is ready." in html
+    assert re.search(r'<input[^>]+id="feed-url"[^>]+readonly', html)
+    assert 'href="webcal://outreach.example.cn/events/feed/' in html
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_renewing_the_feed_kills_the_old_address(app, client, auth, world):
+    auth.login("staff_a")
+    client.post("/events/feed/renew")
+    old = feed_path(client)
+    response = client.post("/events/feed/renew")
+    assert response.status_code == 302
+    new = feed_path(client)
+    assert new != old
+    anonymous = app.test_client()
+    assert anonymous.get(old).status_code == 404
+    assert anonymous.get(new).status_code == 200
+    with app.app_context():
+        actions = list(
+            db.session.execute(
+                select(AuditLog.action)
+                .where(AuditLog.object_type == "user", AuditLog.object_id == world.staff_a_id)
+                .where(AuditLog.action.like("calendar_feed%"))
+                .order_by(AuditLog.id)
+            ).scalars()
+        )
+    assert actions == ["calendar_feed_created", "calendar_feed_renewed"]
+
+
+def test_turning_the_feed_off(app, client, auth, english, world):
+    auth.login("staff_a")
+    client.post("/events/feed/renew")
+    path = feed_path(client)
+    response = client.post("/events/feed/off", follow_redirects=True)
+    assert "Your calendar feed is off. Its address no longer works." in response.get_data(
+        as_text=True
+    )
+    assert feed_path(client) is None
+    assert app.test_client().get(path).status_code == 404
+    again = client.post("/events/feed/off", follow_redirects=True).get_data(as_text=True)
+    assert "Your calendar feed is off already." in again
+    with app.app_context():
+        user = db.session.get(User, world.staff_a_id)
+        assert user.calendar_feed_version == 0
+        revoked = db.session.execute(
+            select(AuditLog).where(AuditLog.action == "calendar_feed_revoked")
+        ).scalar_one()
+        assert revoked.user_id == world.staff_a_id
+    # Turned on again, the feed gets an address never used before.
+    client.post("/events/feed/renew")
+    assert feed_path(client) not in (None, path)
+
+
+def test_feed_changes_only_by_post(client, auth, world):
+    auth.login("staff_a")
+    assert client.get("/events/feed/renew").status_code == 405
+    assert client.get("/events/feed/off").status_code == 405
+    assert feed_path(client) is None
+
+
+def test_inactive_users_feed_is_gone(app, client, auth, world):
+    auth.login("staff_a")
+    client.post("/events/feed/renew")
+    path = feed_path(client)
+    with app.app_context():
+        db.session.get(User, world.staff_a_id).is_active = False
+        db.session.commit()
+    assert app.test_client().get(path).status_code == 404
+
+
+def bad_tokens(app, good: str, world) -> list[str]:
+    from itsdangerous import URLSafeSerializer
+
+    # A character in the middle of the signature: the last one may carry unused bits only.
+    middle = len(good) - 10
+    flipped = good[:middle] + ("A" if good[middle] != "A" else "B") + good[middle + 1 :]
+    other_salt = URLSafeSerializer(app.secret_key, salt="something-else").dumps(
+        [world.staff_a_id, 1]
+    )
+    other_key = URLSafeSerializer("not-the-key", salt="calendar-feed").dumps([world.staff_a_id, 1])
+    as_another = URLSafeSerializer(app.secret_key, salt="calendar-feed").dumps(
+        [world.staff_b_id, 1]
+    )
+    weird = [
+        URLSafeSerializer(app.secret_key, salt="calendar-feed").dumps(payload)
+        for payload in ([world.staff_a_id], [True, 1], [world.staff_a_id, 0], {"id": 1}, "x")
+    ]
+    return [flipped, other_salt, other_key, as_another, "x" * 10_000, "", "..", *weird]
+
+
+def test_bad_tokens_get_the_same_404(app, client, auth, english, world):
+    auth.login("staff_a")
+    client.post("/events/feed/renew")
+    good = feed_path(client).removeprefix("/events/feed/").removesuffix(".ics")
+    anonymous = app.test_client()
+    anonymous.set_cookie("outreach_lang", "en")
+    answers = set()
+    for token in bad_tokens(app, good, world):
+        response = anonymous.get(f"/events/feed/{token}.ics")
+        assert response.status_code == 404, token[:40]
+        html = response.get_data(as_text=True)
+        assert "We could not find that page." in html
+        answers.add(re.search(r"<h1.*?</h1>\s*<p.*?</p>", html, re.S).group(0))
+    assert len(answers) == 1
+    assert anonymous.get(f"/events/feed/{good}.ics").status_code == 200
+
+
+def test_feed_is_rate_limited(app, client, auth, world):
+    app.config["CALENDAR_FEED_LIMIT"] = "3 per minute"
+    anonymous = app.test_client()
+    statuses = [anonymous.get("/events/feed/nothing.ics").status_code for _ in range(4)]
+    assert statuses == [404, 404, 404, 429]
+
+
+# --- the reporting API's bearer token ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Bearer not-a-token",
+        "Bearer " + "A" * 10_000,
+        "Bearer ' OR 1=1--",
+    ],
+)
+def test_no_valid_token_is_401_json(app, world, header):
+    anonymous = app.test_client()
+    headers = {"Authorization": header} if header is not None else {}
+    response = anonymous.get(f"/api/coverage/{world.city_id}", headers=headers)
+    assert response.status_code == 401
+    assert response.is_json and response.get_json()["error"]
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "Location" not in response.headers
+
+
+def test_forged_revoked_and_foreign_tokens_fail(app, client, auth, world):
+    auth.login("admin")
+    token = api_token_from_page(client)
+    anonymous = app.test_client()
+    assert api_request(anonymous, world.city_id, token).status_code == 200
+    # Change a character inside the signature: the last one partly carries pad bits.
+    at = len(token) - 10
+    flipped = token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1 :]
+    assert api_request(anonymous, world.city_id, flipped).status_code == 401
+    with app.app_context():
+        admin = db.session.get(User, world.admin_id)
+        # Another salt (the calendar feed's) with the same payload shape is no API token.
+        renew_feed(admin)
+        db.session.commit()
+        calendar = feed_token(admin, app.secret_key)
+        other_salt = URLSafeSerializer(app.secret_key, salt="calendar-feed").dumps(
+            [admin.id, admin.api_token_version]
+        )
+        other_key = URLSafeSerializer("another-secret", salt="coverage-reporting-api").dumps(
+            [admin.id, admin.api_token_version]
+        )
+    for forged in (calendar, other_salt, other_key):
+        assert api_request(anonymous, world.city_id, forged).status_code == 401
+    # A new token replaces the old one; revoking stops it.
+    new = api_token_from_page(client)
+    assert new != token
+    assert api_request(anonymous, world.city_id, token).status_code == 401
+    assert api_request(anonymous, world.city_id, new).status_code == 200
+    client.post("/coverage/api-token", data={"action": "revoke"})
+    assert api_request(anonymous, world.city_id, new).status_code == 401
+    assert "api-token-off" in client.get("/coverage/api-token").get_data(as_text=True)
+
+
+def test_deactivated_users_token_fails(app, client, auth, world):
+    auth.login("head_a")
+    token = api_token_from_page(client)
+    with app.app_context():
+        user = db.session.get(User, world.head_a_id)
+        user.is_active = False
+        db.session.commit()
+    assert api_request(app.test_client(), world.district_a_id, token).status_code == 401
+
+
+def test_token_page_needs_csrf_and_post(app, csrf_app, client, auth, world):
+    auth.login("head_a")
+    assert client.post("/coverage/api-token", data={"action": "renew"}).status_code == 400
+    with app.app_context():
+        assert db.session.get(User, world.head_a_id).api_token_version == 0
+    page = client.get("/coverage/api-token").get_data(as_text=True)
+    response = client.post(
+        "/coverage/api-token", data={"action": "renew", "csrf_token": csrf_token_from(page)}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, world.head_a_id).api_token_version > 0
+    # Looking at the page never changes the token.
+    client.get("/coverage/api-token")  # shows (and so clears) the flashed message
+    before = client.get("/coverage/api-token").get_data(as_text=True)
+    assert client.get("/coverage/api-token").get_data(as_text=True) == before
+    assert 'data-testid="api-token"' in before
