@@ -208,6 +208,32 @@ def test_garbage_region_filter_is_ignored(client, auth, world, value):
     assert row_count(response.get_data(as_text=True)) == 2
 
 
+# Spellings of a real id that Python's int() reads but an id never has.
+SPELLINGS = ["+{}", "0_{}", "0{}", " {}", "{}\n", "{}.0"]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_misspelt_ids_name_no_region_and_no_partner(app, english, auth, world, spelling):
+    auth.login("admin")
+    region = spelling.format(world.district_b_id)
+    listed = english.get("/partners/", query_string={"region": region})
+    assert listed.status_code == 200
+    assert row_count(listed.get_data(as_text=True)) == 2  # the filter is ignored
+    for field, value, message in [
+        ("region_id", world.community_a_id, "Choose a region in your area."),
+        ("branch_id", world.branch_a_id, "Choose a branch in your area."),
+    ]:
+        data = valid_form(world, "a", name="伪造的机构", **{field: spelling.format(value)})
+        response = english.post("/partners/new", data=data)
+        assert response.status_code == 200
+        assert message in response.get_data(as_text=True)
+    assert find_partner(app, "伪造的机构") is None
+    partner_id = partner_ids(world)["a"]
+    for path in ("/partners/{}", "/partners/{}/edit"):
+        url = path.format(spelling.format(partner_id)).replace("+", "%2B").replace(" ", "%20")
+        assert english.get(url.replace("\n", "%0A")).status_code == 404, url
+
+
 def test_region_filter_takes_the_subtree(client, auth, world):
     auth.login("admin")
     html = client.get(f"/partners/?region={world.district_b_id}").get_data(as_text=True)
