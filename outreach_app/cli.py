@@ -154,7 +154,7 @@ def print_handouts_command(
     import time
     from pathlib import Path
 
-    from outreach_app.core.validation import FieldError
+    from outreach_app.core.validation import ServiceError
     from outreach_app.events.models import Event
     from outreach_app.handouts.services import create_print_run, handout_by_code, write_print_run
 
@@ -166,7 +166,7 @@ def print_handouts_command(
         raise click.ClickException(f"No handout {code!r} in {language}.")
     try:
         run = create_print_run(None, event, handout, copies, layout)
-    except FieldError as error:
+    except ServiceError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
     db.session.commit()

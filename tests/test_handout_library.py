@@ -442,7 +442,7 @@ def test_posts_without_csrf_token_are_refused(app, csrf_app, world):
     ],
 )
 def test_library_service_checks_its_input(app, world, text, field):
-    from outreach_app.core.validation import FieldError
+    from outreach_app.core.validation import ServiceError
     from outreach_app.handouts.library import HandoutText, add_version, create_handout
 
     good = {"title": "标题", "lead": "", "tips": tuple(TIPS), "never_ask": "密码"}
@@ -450,10 +450,10 @@ def test_library_service_checks_its_input(app, world, text, field):
         before = db.session.scalar(select(func.count(HandoutVersion.id)))
         topic = db.session.scalars(select(Topic)).first()
         handout = handout_by_code("pension-scams", "zh_CN")
-        with pytest.raises(FieldError) as error:
+        with pytest.raises(ServiceError) as error:
             create_handout(None, "fresh", "zh_CN", topic, None, HandoutText(**{**good, **text}))
         assert error.value.field == field
-        with pytest.raises(FieldError):
+        with pytest.raises(ServiceError):
             add_version(
                 None, handout, current_version(handout), HandoutText(**{**good, **text}), ""
             )

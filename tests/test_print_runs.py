@@ -22,7 +22,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from outreach_app.auth.models import User
-from outreach_app.core.validation import FieldError
+from outreach_app.core.validation import ServiceError
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts import fonts as handout_fonts
@@ -399,7 +399,7 @@ def test_bad_print_requests_are_refused(
     with app.app_context():
         event = db.session.get(Event, world.event_a_id)
         before = _run_count()
-        with pytest.raises(FieldError) as caught:
+        with pytest.raises(ServiceError) as caught:
             make_print_run(event, "pension-scams", "zh_CN", copies, layout)  # type: ignore[arg-type]
         assert caught.value.field == field
         db.session.rollback()
@@ -411,14 +411,14 @@ def test_cancelled_event_and_inactive_handout_are_refused(app: Flask, world: Wor
         event = db.session.get(Event, world.event_a_id)
         event.status = EventStatus.CANCELLED
         db.session.commit()
-        with pytest.raises(FieldError) as caught:
+        with pytest.raises(ServiceError) as caught:
             make_print_run(event, "pension-scams", "zh_CN", 3, "a4")
         assert caught.value.field == "event"
         other = db.session.get(Event, world.event_b_id)
         handout = services.handout_by_code("pension-scams", "zh_CN")
         handout.is_active = False
         db.session.commit()
-        with pytest.raises(FieldError) as caught:
+        with pytest.raises(ServiceError) as caught:
             make_print_run(other, "pension-scams", "zh_CN", 3, "a4")
         assert caught.value.field == "handout"
         db.session.rollback()

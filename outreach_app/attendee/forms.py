@@ -17,7 +17,13 @@ from outreach_app.handouts.content import QuizQuestion
 
 
 class FormProblem(ValueError):
-    """A submitted form that cannot be accepted; ``code`` names the problem for the page."""
+    """A submitted form that cannot be accepted; ``code`` names the problem for the page.
+
+    Not a ``ServiceError``: nothing here is a service refusing input, and there is no WTForms
+    form to put a message on. The attendee templates pick the wording by ``code`` (and place
+    it beside the section the form belongs to), in the language the attendee chose, which may
+    not be the request's locale when this is raised.
+    """
 
     def __init__(self, code: str) -> None:
         super().__init__(code)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
-from outreach_app.core.validation import FieldError
+from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import db
 from outreach_app.handouts.models import (
     MAX_TIPS,
@@ -89,34 +89,34 @@ class LibraryFilters:
 def _check_line(field: str, value: str, limit: int, allow_newlines: bool = False) -> None:
     """The message goes beside the field, so it need not name it."""
     if has_hidden_characters(value, allow_newlines=allow_newlines):
-        raise FieldError(
-            field,
+        raise ServiceError(
             _("Remove control or invisible characters (for example pasted direction marks)."),
+            field=field,
         )
     if len(value) > limit:
-        raise FieldError(field, _("Keep this to %(n)d characters or fewer.", n=limit))
+        raise ServiceError(_("Keep this to %(n)d characters or fewer.", n=limit), field=field)
 
 
 def check_text(text: HandoutText) -> None:
-    """Raise ``FieldError`` unless the text can be saved as a version."""
+    """Raise ``ServiceError`` unless the text can be saved as a version."""
     if not text.title:
-        raise FieldError("title", _("Enter a title."))
+        raise ServiceError(_("Enter a title."), field="title")
     _check_line("title", text.title, TITLE_MAX)
     _check_line("lead", text.lead, LEAD_MAX, allow_newlines=True)
     if not MIN_TIPS <= len(text.tips) <= MAX_TIPS or not all(text.tips):
-        raise FieldError(
-            "tips", _("Write between %(low)d and %(high)d tips.", low=MIN_TIPS, high=MAX_TIPS)
+        raise ServiceError(
+            _("Write between %(low)d and %(high)d tips.", low=MIN_TIPS, high=MAX_TIPS), field="tips"
         )
     for tip in text.tips:
         # Blank tips are dropped before this, so "tips" rather than the n-th input box.
         _check_line("tips", tip, TIP_MAX)
     if not text.never_ask:
-        raise FieldError("never_ask", _("Say what the bank never asks for."))
+        raise ServiceError(_("Say what the bank never asks for."), field="never_ask")
     _check_line("never_ask", text.never_ask, NEVER_ASK_MAX)
 
 
 def check_note(note: str) -> None:
-    """Raise ``FieldError`` unless ``note`` is a valid "what changed" note."""
+    """Raise ``ServiceError`` unless ``note`` is a valid "what changed" note."""
     _check_line("note", note, NOTE_MAX)
 
 
@@ -246,28 +246,30 @@ def create_handout(
     target_group: TargetGroup | None,
     text: HandoutText,
 ) -> Handout:
-    """Add a handout with its first version; the caller commits. Raises ``FieldError``."""
+    """Add a handout with its first version; the caller commits. Raises ``ServiceError``."""
     code = (code or "").strip()
     if not CODE_RE.fullmatch(code):
-        raise FieldError(
-            "code",
+        raise ServiceError(
             _(
                 "Use 1 to 40 lower-case letters, digits and dashes, "
                 "not starting or ending with a dash."
             ),
+            field="code",
         )
     try:
         lang = HandoutLanguage(language)
     except ValueError:
-        raise FieldError("language", _("Choose a language from the list.")) from None
+        raise ServiceError(_("Choose a language from the list."), field="language") from None
     if topic is None:
-        raise FieldError("topic", _("Choose a topic from the list."))
+        raise ServiceError(_("Choose a topic from the list."), field="topic")
     check_text(text)
     taken = db.session.scalar(
         select(Handout.id).where(Handout.code == code, Handout.language == lang)
     )
     if taken is not None:
-        raise FieldError("code", _("A handout with this code already exists in this language."))
+        raise ServiceError(
+            _("A handout with this code already exists in this language."), field="code"
+        )
     handout = Handout(
         code=code, language=lang, topic=topic, target_group=target_group, is_active=True
     )
@@ -308,7 +310,7 @@ def add_version(
     user: User, handout: Handout, current: HandoutVersion, text: HandoutText, note: str
 ) -> HandoutVersion | None:
     """Write ``text`` as the next version after ``current``; None (and nothing written) when it
-    is the same text. The caller commits. Raises ``FieldError``."""
+    is the same text. The caller commits. Raises ``ServiceError``."""
     check_text(text)
     note = (note or "").strip()
     check_note(note)

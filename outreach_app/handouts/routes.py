@@ -23,16 +23,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from wtforms import Field, HiddenField
+from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
 
 from outreach_app.auth.models import User
 from outreach_app.core.access import admin_required
 from outreach_app.core.downloads import content_disposition
+from outreach_app.core.forms import csrf_failed, show_errors
 from outreach_app.core.pagination import paginate
 from outreach_app.core.roles import Role
 from outreach_app.core.scope import get_scoped_or_404
-from outreach_app.core.validation import FieldError, ServiceError
+from outreach_app.core.validation import ServiceError
 from outreach_app.events.lifecycle import is_locked_for, needs_change_reason
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
@@ -90,24 +91,6 @@ LANGUAGE_AUTONYMS = {HandoutLanguage.ZH_CN: "中文", HandoutLanguage.EN: "Engli
 
 def _user() -> User:
     return current_user._get_current_object()
-
-
-def _show_error(form: Any, error: FieldError) -> None:
-    """Put a service's message beside its field, or above the form."""
-    if error.field == "tips" and hasattr(form, "tips_errors"):
-        form.tips_errors.append(error.message)
-        return
-    field = form._fields.get(error.field)
-    if isinstance(field, Field):
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def _csrf_failed(form: Any) -> bool:
-    """True when the form's CSRF check failed (there is no check when CSRF is turned off)."""
-    csrf = form._fields.get("csrf_token")
-    return bool(csrf is not None and csrf.errors)
 
 
 # The library, for everyone ---------------------------------------------------------------------
@@ -185,15 +168,17 @@ def new_handout():
                 text=form.text(),
             )
             db.session.commit()
-        except FieldError as error:
+        except ServiceError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, error)
         except IntegrityError:
             # Someone created the same code and language a moment ago.
             db.session.rollback()
-            _show_error(
+            show_errors(
                 form,
-                FieldError("code", _("A handout with this code already exists in this language.")),
+                ServiceError(
+                    _("A handout with this code already exists in this language."), field="code"
+                ),
             )
         else:
             flash(_("Handout %(code)s has been created.", code=handout.code), "success")
@@ -236,9 +221,9 @@ def edit_handout(handout_id: int):
         try:
             version = add_version(_user(), handout, current, form.text(), form.note.data or "")
             db.session.commit()
-        except FieldError as error:
+        except ServiceError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, error)
         except IntegrityError:
             # Another administrator saved a version with the same number a moment ago.
             db.session.rollback()
@@ -383,9 +368,9 @@ def new_print_run(event_id: int):
                     user, event, handout, form.copies.data, form.layout.data, reason or ""
                 )
                 db.session.commit()
-            except (FieldError, ServiceError) as error:  # check_change refuses with ServiceError
+            except ServiceError as error:
                 db.session.rollback()
-                _show_error(form, error)
+                show_errors(form, error)
             else:
                 flash(
                     _(
@@ -396,7 +381,7 @@ def new_print_run(event_id: int):
                     "success",
                 )
                 return redirect(_event_page(event))
-        if handout is not None and not form.layout.errors and not _csrf_failed(form):
+        if handout is not None and not form.layout.errors and not csrf_failed(form):
             preview_url = url_for(
                 ".preview_print_run",
                 event_id=event.id,
@@ -478,9 +463,9 @@ def revoke_run(event_id: int, run_id: int):
         try:
             revoke_print_run(user, run, form.reason.data or "")
             db.session.commit()
-        except (FieldError, ServiceError) as error:  # check_change refuses with ServiceError
+        except ServiceError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, error)
         else:
             flash(_("The print run has been withdrawn."), "success")
             return redirect(_event_page(event))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
 from outreach_app.core.types import utcnow
-from outreach_app.core.validation import FieldError
+from outreach_app.core.validation import ServiceError
 from outreach_app.events.lifecycle import check_change, is_locked_for, record_completed_change
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
@@ -178,38 +178,38 @@ def create_print_run(
 
     ``event`` must already be in ``user``'s scope (``user`` is None only for the command line).
     A completed event takes a run only from a head or an administrator, with ``change_reason``.
-    Raises ``FieldError`` for bad input (``ReadOnlyEventError`` for a refused change).
+    Raises ``ServiceError`` for bad input or a refused change.
     """
     if event.status is EventStatus.CANCELLED:
-        raise FieldError("event", _("Handouts cannot be printed for a cancelled event."))
+        raise ServiceError(_("Handouts cannot be printed for a cancelled event."), field="event")
     reason = check_change(event, user, change_reason)
     if not handout.is_active:
-        raise FieldError("handout", _("This handout is no longer in use."))
+        raise ServiceError(_("This handout is no longer in use."), field="handout")
     try:
         count = int(copies)
     except (TypeError, ValueError):
-        raise FieldError("copies", _("Enter a whole number of copies.")) from None
+        raise ServiceError(_("Enter a whole number of copies."), field="copies") from None
     if not MIN_COPIES <= count <= MAX_COPIES:
-        raise FieldError(
-            "copies",
+        raise ServiceError(
             _("Print between %(low)d and %(high)d copies.", low=MIN_COPIES, high=MAX_COPIES),
+            field="copies",
         )
     try:
         layout_value = PrintLayout(layout)
     except ValueError:
-        raise FieldError("layout", _("Choose a layout from the list.")) from None
+        raise ServiceError(_("Choose a layout from the list."), field="layout") from None
     version = current_version(handout)
     snapshot = _page_snapshot(event, user, handout.language)
     if layout_value is PrintLayout.LARGE:
         page = handout_page(version, snapshot, handout.language)
         if body_size_for(page, layout_value.value) < LARGE_PRINT_MIN_BODY:
-            raise FieldError(
-                "layout",
+            raise ServiceError(
                 _(
                     "This handout is too long for large print (at least %(size)d pt on two "
                     "pages). Choose A4, or ask an administrator to shorten it.",
                     size=LARGE_PRINT_MIN_BODY,
                 ),
+                field="layout",
             )
     run = PrintRun(
         public_id=_new_public_id(),
@@ -244,15 +244,15 @@ def revoke_print_run(user: User, run: PrintRun, reason: str) -> None:
     """Withdraw a run: its codes then lead to the "withdrawn" page. The caller commits.
 
     A run of a completed event is withdrawn only by a head or an administrator; the reason
-    then goes into the event's history too (``ReadOnlyEventError`` for anyone else).
+    then goes into the event's history too (``ServiceError`` for anyone else).
     """
     reason = (reason or "").strip()
     if not reason:
-        raise FieldError("reason", _("Say why the run is withdrawn."))
+        raise ServiceError(_("Say why the run is withdrawn."), field="reason")
     if len(reason) > 300:
-        raise FieldError("reason", _("Keep the reason under 300 characters."))
+        raise ServiceError(_("Keep the reason under 300 characters."), field="reason")
     if run.is_revoked:
-        raise FieldError("reason", _("This print run is already withdrawn."))
+        raise ServiceError(_("This print run is already withdrawn."), field="reason")
     change_reason = check_change(run.event, user, reason)
     run.revoked_at = utcnow()
     run.revoked_by = user
