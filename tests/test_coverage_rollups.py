@@ -21,7 +21,8 @@ from sqlalchemy import event as sa_event
 from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
 from outreach_app.core.types import utcnow
 from outreach_app.coverage import rollups
-from outreach_app.coverage.models import METRICS, CoverageRollup
+from outreach_app.coverage.figures import METRICS
+from outreach_app.coverage.models import CoverageRollup
 from outreach_app.events.models import Event, EventAttendance, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.models import PrintRun

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import literal, select
+from sqlalchemy.types import DateTime
 
-from outreach_app.core.months import Month
+from outreach_app.core.months import Month, month_number_sql
+from outreach_app.extensions import db
 
 
 @pytest.mark.parametrize(
@@ -80,3 +83,11 @@ def test_order_and_hash():
     assert Month(2026, 12) < Month(2027, 1) < Month(2027, 2)
     assert max([Month(2025, 12), Month(2026, 1)]) == Month(2026, 1)
     assert len({Month(2026, 1), Month.from_number(202601)}) == 1
+
+
+def test_the_sql_number_matches(app):
+    """The database computes the same YYYYMM number as ``Month.number``."""
+    with app.app_context():
+        for moment in (datetime(2026, 12, 31, 23, 59), datetime(2027, 1, 1, 0, 0)):
+            number = db.session.scalar(select(month_number_sql(literal(moment, DateTime))))
+            assert number == Month.of(moment).number

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, overload
 
+from sqlalchemy import Integer, cast, extract
+
 _TEXT = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -109,3 +111,8 @@ class Month:
 
     def __str__(self) -> str:
         return self.label
+
+
+def month_number_sql(column: Any) -> Any:
+    """SQL for the YYYYMM number of a date or timestamp column (``Month.number`` in SQL)."""
+    return cast(extract("year", column), Integer) * 100 + cast(extract("month", column), Integer)

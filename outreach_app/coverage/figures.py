@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -300,8 +300,17 @@ PDF_KPIS = "pdf.kpis"
 PDF_KINDS = "pdf.kinds"
 PDF_GROUPS = "pdf.groups"
 PDF_REGIONS = "pdf.regions"
-LABEL = "label"
-SHORT = "short"
+
+
+class LabelIn(Enum):
+    """Which of a figure's own labels a place shows (a place may also give a label of its own)."""
+
+    LABEL = "label"
+    SHORT = "short"
+
+
+LABEL = LabelIn.LABEL
+SHORT = LabelIn.SHORT
 
 
 @dataclass(frozen=True)
@@ -340,9 +349,9 @@ class Figure:
     def label_in(self, place: str) -> str:
         """The figure's label in ``place``, in the current language."""
         label = self.places.get(place, LABEL)
-        if label == SHORT:
+        if label is SHORT:
             label = self.short or self.label
-        elif label == LABEL:
+        elif label is LABEL:
             label = self.label
         return str(label)
 

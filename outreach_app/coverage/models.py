@@ -13,10 +13,8 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from outreach_app.coverage.figures import COUNTS, DIM_ALL, DIM_GROUP, DIM_TOPIC, METRICS
+from outreach_app.coverage.figures import COUNTS, METRICS
 from outreach_app.extensions import db
-
-__all__ = ["DIM_ALL", "DIM_GROUP", "DIM_TOPIC", "METRICS", "CoverageRollup"]
 
 
 class CoverageRollup(db.Model):

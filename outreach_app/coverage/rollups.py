@@ -46,13 +46,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     and_,
     bindparam,
-    cast,
     delete,
     event,
-    extract,
     false,
     literal_column,
     or_,
@@ -63,7 +60,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
-from outreach_app.core.months import Month
+from outreach_app.core.months import Month, month_number_sql
 from outreach_app.coverage.figures import (
     DIM_ALL,
     METRICS,
@@ -89,10 +86,6 @@ RowKey = tuple[int, int, int, str, str, int]  # (region, branch, month, kind, di
 _PENDING = "coverage_pending_keys"
 _PENDING_EVENTS = "coverage_pending_events"
 _PENDING_TREE = "coverage_pending_tree"
-
-
-def _month_sql(column: Any) -> Any:
-    return cast(extract("year", column), Integer) * 100 + cast(extract("month", column), Integer)
 
 
 def _in_keys(keys: Iterable[Key]) -> Any:
@@ -143,7 +136,7 @@ def recount(session: Session, keys: Iterable[Key] | None = None) -> dict[RowKey,
 def _recount_statement(source: Source, breakdown: Breakdown | None, counts: Iterable[Any]) -> Any:
     """The statement summing ``counts`` of ``source``'s rows per (region, branch, month, kind)
     and dim id (0 without a breakdown), for the events the caller's WHERE selects."""
-    base = (Event.region_id, Event.branch_id, _month_sql(Event.starts_at), Event.kind)
+    base = (Event.region_id, Event.branch_id, month_number_sql(Event.starts_at), Event.kind)
     dim_id = literal_column("0") if breakdown is None else breakdown.column
     stmt = select(*base, dim_id, *(count.sql() for count in counts)).select_from(Event)
     if source.model is not Event:
