@@ -24,7 +24,7 @@ from outreach_app.events.models import (
     event_target_group,
     event_topic,
 )
-from outreach_app.events.services import EventInput, plan_new_events
+from outreach_app.events.planning import EventInput, plan_new_events
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
 from outreach_app.reference.models import TargetGroup, Topic
@@ -613,7 +613,8 @@ def test_staff_see_why_a_completed_event_has_no_buttons(app, english, auth, worl
 def test_update_service_refuses_staff_on_a_completed_event(app, world):
     """The rule is in the service, not only in the view."""
     from outreach_app.core.validation import ServiceError
-    from outreach_app.events.services import plan_event_update, update_event
+    from outreach_app.events.planning import plan_event_update
+    from outreach_app.events.services import update_event
 
     set_status(app, world.event_a_id, EventStatus.COMPLETED)
     before = snapshot(app, *EVENT_TABLES)

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from outreach_app.auth.models import User
 from outreach_app.core.scope import scope_clause, scope_of
 from outreach_app.events.models import Event, EventStatus, event_staff
-from outreach_app.events.services import MAX_DURATION, EventPlan
+from outreach_app.events.planning import MAX_DURATION, EventPlan
 from outreach_app.extensions import db
 
 # Enough to make the point; a longer list would bury the form.

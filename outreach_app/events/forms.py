@@ -1,7 +1,10 @@
 """Forms of an event: the event form (with an optional repeat), a status change, cancelling.
 
 Id fields accept anything and read it with ``parse_id``; the service checks every id against the
-user's scope, so a forged value gets a clear message instead of WTForms' generic one.
+user's scope, so a forged value gets a clear message instead of WTForms' generic one. The rules
+(lengths, ranges, choices) are the planning service's, which puts its messages beside these
+fields; the form checks only what WTForms reads (a date, a whole number) and required fields,
+with the service's words.
 """
 
 from __future__ import annotations
@@ -23,16 +26,20 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from outreach_app.auth.models import User
 from outreach_app.core.forms import FlaskForm
 from outreach_app.core.ids import parse_id
 from outreach_app.core.text import clean_block, clean_line
-from outreach_app.events.lifecycle import CHANGE_REASON_MAX
+from outreach_app.events.lifecycle import CHANGE_REASON_MAX, GIVE_CHANGE_REASON
 from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind
-from outreach_app.events.services import (
+from outreach_app.events.planning import (
     ATTENDANCE_MAX,
+    CHOOSE_BRANCH,
+    ENTER_END,
+    ENTER_START,
+    ENTER_TITLE,
     NOTES_MAX,
     SERIES_MAX,
     SERIES_MIN,
@@ -81,45 +88,34 @@ class EventForm(FlaskForm):
     title = StringField(
         _l("Title"),
         filters=[clean_line],
-        validators=[
-            DataRequired(message=_l("Enter a title.")),
-            Length(max=TITLE_MAX, message=_l("Keep the title to 200 characters or fewer.")),
-        ],
+        validators=[DataRequired(message=ENTER_TITLE)],
+        render_kw={"maxlength": TITLE_MAX},
     )
     kind = SelectField(
         _l("Kind"),
         validate_choice=False,
-        validators=[
-            DataRequired(message=_l("Choose a kind.")),
-            AnyOf([kind.value for kind in EventKind], message=_l("Choose a kind from the list.")),
-        ],
+        validators=[DataRequired(message=_l("Choose a kind."))],
     )
     branch_id = SelectField(
         _l("Branch"),
         coerce=parse_id,
         validate_choice=False,
-        validators=[DataRequired(message=_l("Choose a branch in your area."))],
+        validators=[DataRequired(message=CHOOSE_BRANCH)],
     )
     partner_id = SelectField(_l("Partner"), coerce=parse_id, validate_choice=False)
     region_id = SelectField(_l("Region"), coerce=parse_id, validate_choice=False)
-    venue = StringField(
-        _l("Venue"),
-        filters=[clean_line],
-        validators=[
-            Length(max=VENUE_MAX, message=_l("Keep the venue to 200 characters or fewer."))
-        ],
-    )
+    venue = StringField(_l("Venue"), filters=[clean_line], render_kw={"maxlength": VENUE_MAX})
     starts_at = LocalDateTimeField(
         _l("Starts"),
         format=DATETIME_FORMATS,
         invalid_value_message=_l("Enter a date and time, for example 2026-05-20 09:30."),
-        validators=[InputRequired(message=_l("Enter when the event starts."))],
+        validators=[InputRequired(message=ENTER_START)],
     )
     ends_at = LocalDateTimeField(
         _l("Ends"),
         format=DATETIME_FORMATS,
         invalid_value_message=_l("Enter a date and time, for example 2026-05-20 11:30."),
-        validators=[InputRequired(message=_l("Enter when the event ends."))],
+        validators=[InputRequired(message=ENTER_END)],
     )
     target_group_ids = SelectMultipleField(
         _l("Target groups"), coerce=parse_id, validate_choice=False
@@ -129,31 +125,15 @@ class EventForm(FlaskForm):
     expected_attendance = IntegerField(
         _l("Expected attendance"),
         invalid_value_message=_l("Enter a whole number."),
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=ATTENDANCE_MAX, message=_l("Enter a number from 0 to 100,000.")),
-        ],
+        validators=[Optional()],
         render_kw={"min": 0, "max": ATTENDANCE_MAX, "inputmode": "numeric"},
     )
     notes = TextAreaField(
         _l("Notes"),
         filters=[clean_block],
-        validators=[
-            Length(max=NOTES_MAX, message=_l("Keep the notes to 2000 characters or fewer."))
-        ],
-        render_kw={"rows": 4},
+        render_kw={"rows": 4, "maxlength": NOTES_MAX},
     )
-    repeat_frequency = SelectField(
-        _l("Repeat"),
-        default="",
-        validate_choice=False,
-        validators=[
-            AnyOf(
-                ["", *(f.value for f in Frequency)],
-                message=_l("Choose how often the event repeats from the list."),
-            )
-        ],
-    )
+    repeat_frequency = SelectField(_l("Repeat"), default="", validate_choice=False)
     repeat_until = DateField(
         _l("Until"),
         invalid_value_message=_l("Enter a date, for example 2026-12-31."),
@@ -162,12 +142,7 @@ class EventForm(FlaskForm):
     repeat_count = IntegerField(
         _l("Number of events"),
         invalid_value_message=_l("Enter a whole number."),
-        validators=[
-            Optional(),
-            NumberRange(
-                min=SERIES_MIN, max=SERIES_MAX, message=_l("A series has from 2 to 52 events.")
-            ),
-        ],
+        validators=[Optional()],
         render_kw={"min": SERIES_MIN, "max": SERIES_MAX, "inputmode": "numeric"},
     )
     # Sent by the "Save anyway" button once the clashes have been shown.
@@ -177,9 +152,7 @@ class EventForm(FlaskForm):
     change_reason = TextAreaField(
         _l("Why is this completed event changed?"),
         filters=[clean_block],
-        validators=[
-            DataRequired(message=_l("This event is completed: say why it is being changed."))
-        ],
+        validators=[DataRequired(message=GIVE_CHANGE_REASON)],
         render_kw={"rows": 2, "maxlength": CHANGE_REASON_MAX},
     )
 

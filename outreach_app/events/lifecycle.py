@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
@@ -31,6 +32,8 @@ ALLOWED_MOVES: dict[EventStatus, frozenset[EventStatus]] = {
 
 CANCEL_REASON_MAX = 500
 CHANGE_REASON_MAX = 500
+# Also the event form's message for an empty reason, which it checks before the service does.
+GIVE_CHANGE_REASON = _l("This event is completed: say why it is being changed.")
 
 
 def allowed_moves(event: Event) -> frozenset[EventStatus]:
@@ -76,9 +79,7 @@ def check_change(event: Event, user: User | None, reason: str = "") -> str | Non
         return None
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ServiceError(
-            _("This event is completed: say why it is being changed."), field="change_reason"
-        )
+        raise ServiceError(GIVE_CHANGE_REASON, field="change_reason")
     if len(reason) > CHANGE_REASON_MAX:
         raise ServiceError(
             _("Keep the reason under %(n)d characters.", n=CHANGE_REASON_MAX),

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
@@ -18,6 +17,7 @@ from outreach_app.core.scope import get_scoped_or_404, scope_of
 from outreach_app.core.validation import ServiceError
 from outreach_app.events.conflicts import find_conflicts
 from outreach_app.events.forms import EventForm, StatusForm, event_form_data
+from outreach_app.events.history import CHANGE_LABELS, FIELD_LABELS, HISTORY_LABELS, event_history
 from outreach_app.events.lifecycle import (
     allowed_moves,
     can_edit,
@@ -25,57 +25,21 @@ from outreach_app.events.lifecycle import (
     needs_change_reason,
 )
 from outreach_app.events.models import EVENT_STATUS_LABELS, Event, EventStatus
-from outreach_app.events.services import (
-    EventPlan,
+from outreach_app.events.planning import EventPlan, plan_event_update, plan_new_events
+from outreach_app.events.queries import (
     all_target_groups,
     all_topics,
-    create_events,
-    event_history,
     load_event_details,
     partners_for_choice,
-    plan_event_update,
-    plan_new_events,
     series_size,
     staff_for_choice,
-    update_event,
 )
+from outreach_app.events.services import create_events, update_event
 from outreach_app.extensions import db
 from outreach_app.handouts.services import print_runs_panel
 from outreach_app.regions.queries import branches_in_scope, regions_in_scope
 
 bp = Blueprint("events", __name__)
-
-HISTORY_LABELS = {
-    "event_created": _l("Event created"),
-    "event_updated": _l("Details changed"),
-    "event_status": _l("Status changed"),
-    "event_report_saved": _l("Report saved"),
-    "event_photo_added": _l("Photo added"),
-    "event_photo_deleted": _l("Photo removed"),
-    "event_changed_after_completion": _l("Changed after completion"),
-}
-
-# What a change to a completed event's print runs did (``record_completed_change``).
-CHANGE_LABELS = {
-    "print_run_created": _l("Print run added"),
-    "print_run_withdrawn": _l("Print run withdrawn"),
-}
-
-FIELD_LABELS = {
-    "title": _l("Title"),
-    "kind": _l("Kind"),
-    "branch_id": _l("Branch"),
-    "partner_id": _l("Partner"),
-    "region_id": _l("Region"),
-    "venue": _l("Venue"),
-    "starts_at": _l("Start"),
-    "ends_at": _l("End"),
-    "target_groups": _l("Target groups"),
-    "topics": _l("Topics"),
-    "staff": _l("Assigned staff"),
-    "expected_attendance": _l("Expected attendance"),
-    "notes": _l("Notes"),
-}
 
 COPY_SHIFT = timedelta(weeks=1)
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from outreach_app.events.services import count_events_by_status, upcoming_events
+from outreach_app.events.queries import count_events_by_status, upcoming_events
 
 bp = Blueprint("home", __name__)
 
