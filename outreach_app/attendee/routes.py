@@ -13,7 +13,6 @@ after the same single query.
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -29,14 +28,13 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, format_date, get_translations
+from flask_babel import force_locale, format_date
 from flask_wtf.csrf import generate_csrf
-from jinja2 import pass_context
-from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from outreach_app.attendee.forms import FormProblem, read_answers, read_feedback, read_group
 from outreach_app.attendee.models import MAX_COMMENT_CHARS
+from outreach_app.attendee.page_cache import catalog_gettext, copy_page_html
 from outreach_app.attendee.services import (
     LANGUAGES,
     Copy,
@@ -129,27 +127,6 @@ def _senior(copy: Copy | None) -> bool:
     return copy.is_large_print if copy is not None else False
 
 
-def _gettext(lang: str):
-    """The templates' ``_`` for ``lang``: the catalog is looked up once per process, so each
-    string costs a dictionary lookup on this busy page (Jinja's new-style gettext otherwise)."""
-    cache = current_app.extensions.setdefault("attendee_gettext", {})
-    if lang not in cache:
-        with force_locale(lang):
-            translations = get_translations()
-
-        @pass_context
-        def gettext(context, message: str, **variables: Any) -> str:
-            text = translations.gettext(message)
-            if context.eval_ctx.autoescape:
-                # Catalog text is trusted markup, as in Jinja's own gettext; variables
-                # formatted into it below are escaped.
-                text = Markup(text)  # noqa: S704
-            return text % variables if variables else text
-
-        cache[lang] = gettext
-    return cache[lang]
-
-
 def _render(template: str, lang: str, senior: bool, status: int = 200, **context: Any):
     """Render an attendee template in ``lang`` with the settings every page needs."""
     other = "en" if lang == "zh_CN" else "zh_CN"
@@ -158,7 +135,7 @@ def _render(template: str, lang: str, senior: bool, status: int = 200, **context
     with force_locale(lang):
         html = render_template(
             template,
-            gettext=_gettext(lang),
+            gettext=catalog_gettext(lang),
             lang=lang,
             html_lang=lang.replace("_", "-"),
             other_lang=other,
@@ -210,38 +187,31 @@ def _not_found(copy: Copy | None, typed: str = ""):
 
 
 def _copy_page(copy: Copy, status: int = 200, **outcome: Any):
-    """The copy's page in the request's language and mode, with a form's outcome if any.
-
-    Everything on it but the copy's token and the CSRF token is the same for every copy of a
-    print run (its ``page`` and handout versions never change), so the page is rendered once
-    per run, version, language, mode and outcome with markers in their place, and each answer
-    fills them in. A page echoing the attendee's own comment is rendered afresh.
-    """
+    """The copy's page in the request's language and mode, with a form's outcome if any,
+    rendered once per run, version, language, mode and outcome (see ``page_cache``). A page
+    echoing the attendee's own comment is rendered afresh."""
     lang, senior = _language(copy), _senior(copy)
     text = handout_in(copy, lang)
     outcome = _with_state(copy, outcome)
-    cacheable = "comment" not in outcome
     key = (copy.run_id, text.version_id, lang, senior, tuple(sorted(outcome.items())))
-    cache = _page_cache()
-    html = cache.get(key) if cacheable else None
-    if html is None:
+
+    def render(token: str, csrf: str) -> str:
         html, _ = _render(
             "attendee/copy.html",
             lang,
             senior,
-            copy=replace(copy, token=_MARKS["token"]),
-            csrf_token=lambda: _MARKS["csrf"],
+            copy=replace(copy, token=token),
+            csrf_token=lambda: csrf,
             text=text,
             event_date=_event_date(copy, lang),
             groups=group_options(),
             has_quiz=bool(quiz_questions(text.topic_code, lang)),
             **outcome,
         )
-        if cacheable:
-            if len(cache) >= PAGE_CACHE_SIZE:
-                cache.clear()
-            cache[key] = html
-    page = html.replace(_MARKS["token"], copy.token).replace(_MARKS["csrf"], generate_csrf())
+        return html
+
+    cacheable = "comment" not in outcome
+    page = copy_page_html(key if cacheable else None, render, copy.token, generate_csrf)
     return page, status
 
 
@@ -257,17 +227,6 @@ def _with_state(copy: Copy, outcome: dict[str, Any]) -> dict[str, Any]:
     if quiz_taken:
         outcome["quiz_taken"] = True
     return outcome
-
-
-# Pages kept per process; when full the cache starts again (a few KB each).
-PAGE_CACHE_SIZE = 512
-# Stand-ins for the per-copy values while a page is rendered for the cache: random per process,
-# in characters that URLs and HTML leave as they are, so no text can contain them by chance.
-_MARKS = {"token": "m" + secrets.token_hex(16), "csrf": "m" + secrets.token_hex(16)}
-
-
-def _page_cache() -> dict[tuple[Any, ...], str]:
-    return current_app.extensions.setdefault("attendee_pages", {})
 
 
 def for_copy(view: Callable[[Copy], Any]) -> Callable[[str], Any]:
