@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 
 from outreach_app.handouts.fonts import register_fonts
+from outreach_app.handouts.kinds import PrintLayout
 from outreach_app.handouts.layout import CopyCode, HandoutPage
 from outreach_app.handouts.pdf import render_handouts
 from outreach_app.handouts.tokens import format_for_print, make_token
@@ -41,7 +42,7 @@ def sample_page(language: str = "zh_CN") -> HandoutPage:
     )
 
 
-def render_benchmark(copies: int = 1000, layout: str = "a4") -> float:
+def render_benchmark(copies: int = 1000, layout: PrintLayout = PrintLayout.A4) -> float:
     """Render a `copies`-copy print run into one in-memory PDF; return pages per second."""
     register_fonts()
     secret = "benchmark-secret"

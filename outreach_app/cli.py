@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select, text
 
 from outreach_app.extensions import db
+from outreach_app.handouts.kinds import HandoutLanguage, PrintLayout
 
 
 def register_cli(app: Flask) -> None:
@@ -140,10 +141,17 @@ def demo_data_command(n_events: int, seed: int, today: datetime | None, if_empty
 @click.option("--handout", "code", required=True, help="Handout code, e.g. pension-scams.")
 @click.option("--copies", type=click.IntRange(min=1, max=5000), required=True)
 @click.option(
-    "--layout", type=click.Choice(["a4", "a5x2", "large"]), default="a4", show_default=True
+    "--layout",
+    type=click.Choice([layout.value for layout in PrintLayout]),
+    default=PrintLayout.A4.value,
+    show_default=True,
 )
 @click.option(
-    "--lang", "language", type=click.Choice(["zh_CN", "en"]), default="zh_CN", show_default=True
+    "--lang",
+    "language",
+    type=click.Choice([language.value for language in HandoutLanguage]),
+    default=HandoutLanguage.ZH_CN.value,
+    show_default=True,
 )
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), required=True)
 @with_appcontext

@@ -10,15 +10,14 @@ import pytest
 from outreach_app.handouts.content import (
     GENERAL_TIPS,
     HANDOUTS,
-    LANGUAGES,
     QR_NOTE,
     QUIZ,
-    HandoutText,
-    QuizQuestion,
     handout,
     handout_codes,
     quiz_for,
 )
+from outreach_app.handouts.kinds import HandoutLanguage
+from outreach_app.handouts.text import QuizQuestion, ShippedHandout
 from outreach_app.reference.data import TARGET_GROUPS, TOPICS
 
 TOPIC_CODES = {row[0] for row in TOPICS}
@@ -38,10 +37,10 @@ REQUIRED = {
 ZH_TIP_MAX, EN_TIP_MAX = 60, 140
 ZH_TITLE_MAX, EN_TITLE_MAX = 20, 60
 
-by_language = {lang: [h for h in HANDOUTS if h.language == lang] for lang in LANGUAGES}
+by_language = {lang: [h for h in HANDOUTS if h.language == lang] for lang in HandoutLanguage}
 
 
-def _all_texts(h: HandoutText) -> list[str]:
+def _all_texts(h: ShippedHandout) -> list[str]:
     return [h.title, h.lead, *h.tips, h.never_ask, h.hotline_note]
 
 
@@ -53,11 +52,11 @@ def test_required_handouts_exist_in_both_languages() -> None:
 
 
 def test_every_handout_has_both_languages_with_same_topic_and_group() -> None:
-    assert {h.language for h in HANDOUTS} == set(LANGUAGES)
+    assert {h.language for h in HANDOUTS} == set(HandoutLanguage)
     codes = handout_codes()
-    assert len(HANDOUTS) == len(codes) * len(LANGUAGES)
+    assert len(HANDOUTS) == len(codes) * len(HandoutLanguage)
     for code in codes:
-        versions = [handout(code, lang) for lang in LANGUAGES]
+        versions = [handout(code, lang) for lang in HandoutLanguage]
         assert len({(h.topic_code, h.target_group_code) for h in versions}) == 1, code
 
 
@@ -76,7 +75,7 @@ def test_codes_exist_in_reference_data() -> None:
 
 
 @pytest.mark.parametrize("h", HANDOUTS, ids=lambda h: f"{h.code}-{h.language}")
-def test_handout_shape_and_lengths(h: HandoutText) -> None:
+def test_handout_shape_and_lengths(h: ShippedHandout) -> None:
     assert 4 <= len(h.tips) <= 8
     assert len(set(h.tips)) == len(h.tips)
     assert all(text.strip() == text and text for text in _all_texts(h))
@@ -89,7 +88,7 @@ def test_handout_shape_and_lengths(h: HandoutText) -> None:
 
 
 @pytest.mark.parametrize("h", HANDOUTS, ids=lambda h: f"{h.code}-{h.language}")
-def test_never_ask_and_hotlines(h: HandoutText) -> None:
+def test_never_ask_and_hotlines(h: ShippedHandout) -> None:
     words = (
         ("密码", "验证码", "转账") if h.language == "zh_CN" else ("password", "code", "transfer")
     )
@@ -124,7 +123,7 @@ def test_no_blunt_never_scan_advice() -> None:
 
 
 def test_general_tips() -> None:
-    assert set(GENERAL_TIPS) == set(LANGUAGES)
+    assert set(GENERAL_TIPS) == set(HandoutLanguage)
     assert len(GENERAL_TIPS["zh_CN"]) == len(GENERAL_TIPS["en"]) >= 4
     assert any("96110" in t for t in GENERAL_TIPS["zh_CN"])
     assert any("96110" in t for t in GENERAL_TIPS["en"])
@@ -142,7 +141,7 @@ def test_dataclasses_are_frozen_and_validated() -> None:
     with pytest.raises(AttributeError):
         h.title = "x"  # type: ignore[misc]
     with pytest.raises(ValueError):
-        HandoutText("x", "fraud_pension", None, "zh_CN", "t", "l", ("a",) * 3, "n", "h")
+        ShippedHandout("x", "fraud_pension", None, "zh_CN", "t", "l", ("a",) * 3, "n", "h")
     with pytest.raises(ValueError):
         QuizQuestion("x", "fraud_pension", "en", "q", ("a", "b", "c"), 3, "e")
 
@@ -156,7 +155,7 @@ def test_quiz_no_duplicates() -> None:
 
 
 @pytest.mark.parametrize("topic", sorted({h.topic_code for h in HANDOUTS}))
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", HandoutLanguage)
 def test_quiz_covers_every_handout_topic(topic: str, language: str) -> None:
     questions = quiz_for(topic, language)
     assert len(questions) >= 3

@@ -443,7 +443,8 @@ def test_posts_without_csrf_token_are_refused(app, csrf_app, world):
 )
 def test_library_service_checks_its_input(app, world, text, field):
     from outreach_app.core.validation import ServiceError
-    from outreach_app.handouts.library import HandoutText, add_version, create_handout
+    from outreach_app.handouts.library import add_version, create_handout
+    from outreach_app.handouts.text import HandoutText
 
     good = {"title": "标题", "lead": "", "tips": tuple(TIPS), "never_ask": "密码"}
     with app.app_context():

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from outreach_app.attendee.models import MAX_COMMENT_CHARS
 from outreach_app.attendee.services import clean_comment, group_id_for
 from outreach_app.core.validation import LINE_BREAKS, has_control_characters
-from outreach_app.handouts.content import QuizQuestion
+from outreach_app.handouts.text import QuizQuestion
 
 
 class FormProblem(ValueError):

@@ -36,7 +36,6 @@ from outreach_app.attendee.forms import FormProblem, read_answers, read_feedback
 from outreach_app.attendee.models import MAX_COMMENT_CHARS
 from outreach_app.attendee.page_cache import catalog_gettext, copy_page_html
 from outreach_app.attendee.services import (
-    LANGUAGES,
     Copy,
     QuizResult,
     check_in,
@@ -111,10 +110,16 @@ def never_store(response):
     return response
 
 
+def _is_page_language(lang: str | None) -> bool:
+    """Whether the page can be shown in ``lang``: one of the app's interface languages (a
+    handout without text in it falls back to the printed one, see ``handout_in``)."""
+    return lang in current_app.config["LANGUAGES"]
+
+
 def _language(copy: Copy | None) -> str:
     """``lang`` from the query or form, else the copy's language, else Chinese."""
     wanted = request.values.get("lang", "")
-    if wanted in LANGUAGES:
+    if _is_page_language(wanted):
         return wanted
     return copy.language if copy is not None else "zh_CN"
 
@@ -173,7 +178,7 @@ def _not_found(copy: Copy | None, typed: str = ""):
     put back into it, so a typo can be corrected.
     """
     lang = request.values.get("lang", "")
-    lang = lang if lang in LANGUAGES else "zh_CN"
+    lang = lang if _is_page_language(lang) else "zh_CN"
     senior = request.values.get("senior", "") == "1"
     status = 410 if copy is not None and copy.withdrawn else 404
     return _render(
@@ -267,7 +272,7 @@ def lookup():
     code = request.args.get("code", "")
     if not code.strip():
         lang = request.args.get("lang", "")
-        lang = lang if lang in LANGUAGES else "zh_CN"
+        lang = lang if _is_page_language(lang) else "zh_CN"
         senior = request.args.get("senior", "") == "1"
         return _render(
             "attendee/not_found.html",
@@ -282,7 +287,7 @@ def lookup():
     if copy is None or copy.withdrawn:
         return _not_found(copy, typed=code)
     params = {}
-    if request.args.get("lang") in LANGUAGES:
+    if _is_page_language(request.args.get("lang")):
         params["lang"] = request.args["lang"]
     if request.args.get("senior") in ("0", "1"):
         params["senior"] = request.args["senior"]
@@ -399,7 +404,7 @@ def attendee_error(error: HTTPException):
     """A refused form, an over-large body or too many requests: a calm page with a way back."""
     db.session.rollback()
     lang = request.values.get("lang", "") if error.code != 413 else request.args.get("lang", "")
-    lang = lang if lang in LANGUAGES else "zh_CN"
+    lang = lang if _is_page_language(lang) else "zh_CN"
     senior = request.args.get("senior", "") == "1"
     token = (request.view_args or {}).get("token")
     back = url_for(".copy_page", token=token, lang=lang) if token and len(token) <= 64 else None

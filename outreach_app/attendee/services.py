@@ -39,13 +39,14 @@ from outreach_app.attendee.models import (
 )
 from outreach_app.core.types import utcnow
 from outreach_app.extensions import db
-from outreach_app.handouts.content import GENERAL_TIPS, QR_NOTE, QuizQuestion, quiz_for
-from outreach_app.handouts.models import Handout, HandoutLanguage, HandoutVersion, PrintRun
+from outreach_app.handouts.content import GENERAL_TIPS, QR_NOTE, quiz_for
+from outreach_app.handouts.kinds import HandoutLanguage, PrintLayout
+from outreach_app.handouts.models import Handout, HandoutVersion, PrintRun
 from outreach_app.handouts.services import MAX_PUBLIC_ID
+from outreach_app.handouts.text import HandoutText, QuizQuestion
 from outreach_app.handouts.tokens import MAX_SERIAL, normalize_token, read_token, token_secret
 from outreach_app.reference.models import TargetGroup, Topic
 
-LANGUAGES = ("zh_CN", "en")
 # Groups an attendee may say they belong to. Disability and ethnicity are left out on purpose:
 # they are sensitive personal information (PIPL art. 28), so staff count those groups instead.
 SELF_DECLARED_GROUPS = ("seniors", "youth", "rural", "new_urban", "general")
@@ -66,7 +67,7 @@ class Copy:
     serial: int
     event_id: int
     language: str
-    layout: str
+    layout: PrintLayout
     page: dict[str, Any]
     version_id: int
     withdrawn: bool
@@ -74,22 +75,19 @@ class Copy:
     @property
     def is_large_print(self) -> bool:
         """True for the large-print layout, which opens in senior mode."""
-        return self.layout == "large"
+        return self.layout is PrintLayout.LARGE
 
 
 @dataclass(frozen=True)
-class HandoutText:
-    """The text of one handout version, in its language."""
+class VersionText(HandoutText):
+    """The text of one stored handout version, with what the page looks up by it: the handout
+    code and language (for the other language's text) and the topic (for the quiz)."""
 
     version_id: int
     code: str
     language: str
     topic_id: int
     topic_code: str
-    title: str
-    lead: str
-    tips: tuple[str, ...]
-    never_ask: str
 
 
 def _cache() -> dict[str, Any]:
@@ -137,14 +135,14 @@ def find_copy(token: str) -> Copy | None:
         serial=data.serial,
         event_id=row.event_id,
         language=str(row.language),
-        layout=str(row.layout),
+        layout=PrintLayout(row.layout),
         page=dict(row.page),
         version_id=row.handout_version_id,
         withdrawn=row.revoked_at is not None,
     )
 
 
-def handout_text(version_id: int) -> HandoutText:
+def handout_text(version_id: int) -> VersionText:
     """The text of a handout version (read once per process: versions never change)."""
     versions = _cache()["versions"]
     text = versions.get(version_id)
@@ -156,7 +154,7 @@ def handout_text(version_id: int) -> HandoutText:
             .where(HandoutVersion.id == version_id)
         ).one()
         version, code, language, topic_id, topic_code = row
-        text = HandoutText(
+        text = VersionText(
             version_id=version.id,
             code=code,
             language=str(language),
@@ -171,7 +169,7 @@ def handout_text(version_id: int) -> HandoutText:
     return text
 
 
-def handout_in(copy: Copy, language: str) -> HandoutText:
+def handout_in(copy: Copy, language: str) -> VersionText:
     """The copy's handout in ``language``: the printed version in the printed language, else the
     current version of the same handout code in the other language (or the printed one if the
     code has no text in that language)."""

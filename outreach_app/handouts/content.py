@@ -1,7 +1,8 @@
 """The shipped handout texts and quiz questions, in Simplified Chinese and English.
 
-Plain data: the content library starts from these texts, the attendee page shows their tips and
-asks three quiz questions on the handout's topic. Topic and target-group codes are those of
+Plain data, nearly all of it text (the classes it is written in are in ``text``): the content
+library starts from these texts, the attendee page shows their tips and asks three quiz
+questions on the handout's topic. Topic and target-group codes are those of
 ``outreach_app.reference.data``. ``hotline_note`` carries a ``{bank_hotline}`` placeholder to be
 filled in from configuration with ``str.format``; no other field contains braces.
 
@@ -11,56 +12,7 @@ says the same for foreign residents in natural English, not word for word.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-LANGUAGES: tuple[str, ...] = ("zh_CN", "en")
-
-
-@dataclass(frozen=True)
-class HandoutText:
-    """One handout in one language."""
-
-    code: str
-    topic_code: str
-    target_group_code: str | None  # None: for everyone
-    language: str  # "zh_CN" or "en"
-    title: str
-    lead: str
-    tips: tuple[str, ...]  # 4 to 8
-    never_ask: str
-    hotline_note: str  # contains "{bank_hotline}"
-
-    def __post_init__(self) -> None:
-        if self.language not in LANGUAGES:
-            raise ValueError(f"unknown language {self.language!r}")
-        if not 4 <= len(self.tips) <= 8:
-            raise ValueError(f"{self.code}: a handout has 4 to 8 tips")
-
-    def hotline_text(self, bank_hotline: str) -> str:
-        """The hotline note with the bank's hotline filled in."""
-        return self.hotline_note.format(bank_hotline=bank_hotline)
-
-
-@dataclass(frozen=True)
-class QuizQuestion:
-    """One quiz question in one language; the same code links its zh_CN and en versions."""
-
-    code: str
-    topic_code: str
-    language: str
-    question: str
-    choices: tuple[str, ...]  # 3 or 4
-    answer_index: int
-    explanation: str
-
-    def __post_init__(self) -> None:
-        if self.language not in LANGUAGES:
-            raise ValueError(f"unknown language {self.language!r}")
-        if not 3 <= len(self.choices) <= 4:
-            raise ValueError(f"{self.code}: a question has 3 or 4 choices")
-        if not 0 <= self.answer_index < len(self.choices):
-            raise ValueError(f"{self.code}: answer_index out of range")
-
+from outreach_app.handouts.text import QuizQuestion, ShippedHandout
 
 # Shared lines -----------------------------------------------------------------------------------
 
@@ -106,10 +58,10 @@ GENERAL_TIPS: dict[str, tuple[str, ...]] = {
 
 def _pair(
     code: str, topic_code: str, group: str | None, zh: dict, en: dict
-) -> tuple[HandoutText, HandoutText]:
+) -> tuple[ShippedHandout, ShippedHandout]:
     """The zh_CN and en versions of one handout, sharing code, topic and target group."""
     return (
-        HandoutText(
+        ShippedHandout(
             code=code,
             topic_code=topic_code,
             target_group_code=group,
@@ -120,7 +72,7 @@ def _pair(
             never_ask=zh.get("never_ask", NEVER_ASK_ZH),
             hotline_note=HOTLINE_ZH,
         ),
-        HandoutText(
+        ShippedHandout(
             code=code,
             topic_code=topic_code,
             target_group_code=group,
@@ -471,7 +423,7 @@ _MOBILE_BANKING = _pair(
     },
 )
 
-HANDOUTS: tuple[HandoutText, ...] = (
+HANDOUTS: tuple[ShippedHandout, ...] = (
     *_PENSION,
     *_FAKE_SERVICE,
     *_POLICE,
@@ -1105,10 +1057,10 @@ QUIZ: tuple[QuizQuestion, ...] = (
 
 # Helpers ----------------------------------------------------------------------------------------
 
-_HANDOUT_INDEX: dict[tuple[str, str], HandoutText] = {(h.code, h.language): h for h in HANDOUTS}
+_HANDOUT_INDEX: dict[tuple[str, str], ShippedHandout] = {(h.code, h.language): h for h in HANDOUTS}
 
 
-def handout(code: str, language: str) -> HandoutText:
+def handout(code: str, language: str) -> ShippedHandout:
     """The handout with this code in this language; ``KeyError`` if there is none."""
     return _HANDOUT_INDEX[(code, language)]
 

@@ -20,7 +20,6 @@ from outreach_app.handouts.library import (
     SEARCH_MAX,
     TIP_MAX,
     TITLE_MAX,
-    HandoutText,
     has_hidden_characters,
 )
 from outreach_app.handouts.models import (
@@ -33,6 +32,7 @@ from outreach_app.handouts.models import (
     HandoutLanguage,
     PrintLayout,
 )
+from outreach_app.handouts.text import HandoutText
 from outreach_app.reference.models import TargetGroup, Topic
 
 TIP_FIELDS = tuple(f"tip{n}" for n in range(1, MAX_TIPS + 1))

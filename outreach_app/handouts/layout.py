@@ -22,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph
 
 from outreach_app.handouts.fonts import FONT_NAME, line_width, markup, register_fonts
+from outreach_app.handouts.kinds import PrintLayout
 from outreach_app.handouts.kinsoku import HandoutParagraph
 
 # Large print promises body text of at least this size (points); longer texts are refused.
@@ -72,7 +73,7 @@ class Layout:
     ``qr_size`` is the printed width of the QR code including its quiet zone.
     """
 
-    name: str
+    name: PrintLayout
     page_size: tuple[float, float]
     copy_size: tuple[float, float]
     copies_per_page: int
@@ -96,9 +97,9 @@ class Layout:
         return [top - step / 2 for step in range(steps + 1)]
 
 
-LAYOUT_SPECS: dict[str, Layout] = {
-    "a4": Layout(
-        "a4",
+LAYOUT_SPECS: dict[PrintLayout, Layout] = {
+    PrintLayout.A4: Layout(
+        PrintLayout.A4,
         A4,
         A4,
         1,
@@ -113,8 +114,8 @@ LAYOUT_SPECS: dict[str, Layout] = {
         gap=10.0,
         max_body_size=14,
     ),
-    "a5x2": Layout(
-        "a5x2",
+    PrintLayout.A5X2: Layout(
+        PrintLayout.A5X2,
         landscape(A4),
         (A4[1] / 2, A4[0]),
         2,
@@ -129,8 +130,8 @@ LAYOUT_SPECS: dict[str, Layout] = {
         gap=6.5,
         max_body_size=10.5,
     ),
-    "large": Layout(
-        "large",
+    PrintLayout.LARGE: Layout(
+        PrintLayout.LARGE,
         A4,
         A4,
         1,
@@ -370,7 +371,7 @@ def _compose(
     return Composition(size, top, bottom, 0.0, scale=fits)
 
 
-def body_size_for(page: HandoutPage, layout: str) -> float:
+def body_size_for(page: HandoutPage, layout: PrintLayout) -> float:
     """The body type size ``page`` prints at in ``layout`` (after any shrinking to fit)."""
     register_fonts()
     spec = LAYOUT_SPECS[layout]

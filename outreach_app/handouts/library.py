@@ -28,6 +28,7 @@ from outreach_app.handouts.models import (
     HandoutVersion,
     PrintRun,
 )
+from outreach_app.handouts.text import HandoutText
 from outreach_app.reference.models import TargetGroup, Topic
 
 CODE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
@@ -53,21 +54,6 @@ def has_hidden_characters(value: str, allow_newlines: bool = False) -> bool:
         if unicodedata.category(ch) == "Cc" or ord(ch) in _INVISIBLE:
             return True
     return False
-
-
-@dataclass(frozen=True)
-class HandoutText:
-    """The editable text of a handout version (plain text, already stripped)."""
-
-    title: str
-    lead: str
-    tips: tuple[str, ...]
-    never_ask: str
-
-    @classmethod
-    def of(cls, version: HandoutVersion) -> HandoutText:
-        """The text of a stored version."""
-        return cls(version.title, version.lead, tuple(version.tips), version.never_ask)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from outreach_app.auth.models import User
 from outreach_app.core.types import UTCDateTime, str_enum, utcnow
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
+from outreach_app.handouts.kinds import HandoutLanguage, PrintLayout
 from outreach_app.reference.models import TargetGroup, Topic
 
 if TYPE_CHECKING:
@@ -36,21 +36,6 @@ MIN_COPIES = 1
 MAX_COPIES = 5000
 MIN_TIPS = 4
 MAX_TIPS = 8
-
-
-class HandoutLanguage(enum.StrEnum):
-    """The languages a handout is written in."""
-
-    ZH_CN = "zh_CN"
-    EN = "en"
-
-
-class PrintLayout(enum.StrEnum):
-    """A4 one per page, A5 two per A4 sheet with cut marks, or A4 large print for seniors."""
-
-    A4 = "a4"
-    A5X2 = "a5x2"
-    LARGE = "large"
 
 
 LANGUAGE_LABELS = {

@@ -28,6 +28,7 @@ from outreach_app.handouts.fonts import (
     plain,
     register_fonts,
 )
+from outreach_app.handouts.kinds import PrintLayout
 from outreach_app.handouts.kinsoku import HandoutParagraph
 from outreach_app.handouts.layout import (
     BACK_BAND_FACTOR,
@@ -294,7 +295,10 @@ def _chunks(codes: Iterable[CopyCode], size: int) -> Iterator[list[CopyCode]]:
 
 
 def render_handouts(
-    stream: BinaryIO, page: HandoutPage, codes: Iterable[CopyCode], layout: str = "a4"
+    stream: BinaryIO,
+    page: HandoutPage,
+    codes: Iterable[CopyCode],
+    layout: PrintLayout = PrintLayout.A4,
 ) -> int:
     """Write a PDF with one copy per code to `stream` in the given layout; return the page count.
 

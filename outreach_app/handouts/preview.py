@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pypdfium2
 
+from outreach_app.handouts.kinds import PrintLayout
 from outreach_app.handouts.layout import CopyCode, HandoutPage
 from outreach_app.handouts.pdf import render_handouts
 
@@ -16,7 +17,7 @@ PREVIEW_DPI = 96
 def preview_png(
     page: HandoutPage,
     code: CopyCode | Sequence[CopyCode],
-    layout: str,
+    layout: PrintLayout,
     dpi: int = PREVIEW_DPI,
 ) -> bytes:
     """Render the copies (one code, or a list to fill a sheet) in ``layout`` to a PDF in memory

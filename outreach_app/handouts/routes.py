@@ -49,7 +49,6 @@ from outreach_app.handouts.forms import (
 )
 from outreach_app.handouts.library import (
     EVERYONE,
-    HandoutText,
     LibraryFilters,
     add_version,
     all_target_groups,
@@ -79,6 +78,7 @@ from outreach_app.handouts.services import (
     suggested_handout,
     write_print_run,
 )
+from outreach_app.handouts.text import HandoutText
 from outreach_app.reference.models import TargetGroup, Topic
 
 bp = Blueprint("handouts", __name__)
@@ -419,7 +419,7 @@ def preview_print_run(event_id: int):
     page, code = preview_page(user, event, handout)
     # Two copies fill an A5 sheet, so the preview shows what the printer will put out.
     codes = [code, replace(code, serial=2)] if layout is PrintLayout.A5X2 else [code]
-    response = Response(preview_png(page, codes, layout.value), mimetype="image/png")
+    response = Response(preview_png(page, codes, layout), mimetype="image/png")
     response.cache_control.private = True
     response.cache_control.max_age = PREVIEW_MAX_AGE
     return response

@@ -202,7 +202,7 @@ def create_print_run(
     snapshot = _page_snapshot(event, user, handout.language)
     if layout_value is PrintLayout.LARGE:
         page = handout_page(version, snapshot, handout.language)
-        if body_size_for(page, layout_value.value) < LARGE_PRINT_MIN_BODY:
+        if body_size_for(page, layout_value) < LARGE_PRINT_MIN_BODY:
             raise ServiceError(
                 _(
                     "This handout is too long for large print (at least %(size)d pt on two "
@@ -378,7 +378,7 @@ def handout_page(version: HandoutVersion, page: dict[str, Any], language: str) -
 def write_print_run(run: PrintRun, stream: IO[bytes]) -> int:
     """Write the run's PDF (every copy, in serial order) to ``stream``; return the page count."""
     page = handout_page(run.version, run.page, run.language)
-    return render_handouts(stream, page, copy_codes(run), str(run.layout))
+    return render_handouts(stream, page, copy_codes(run), run.layout)
 
 
 def print_run_filename(run: PrintRun) -> str:
