@@ -182,8 +182,10 @@ def _register_area_hooks(app: Flask) -> None:
     from outreach_app.attendee.retention import FEEDBACK_COMMENTS
     from outreach_app.attendee.stats import run_counts
     from outreach_app.audit.retention import LOGIN_FAILURES, register_retention_rule
+    from outreach_app.event_reports.services import report_panel_context
+    from outreach_app.events.panels import register_event_panel
     from outreach_app.events.partner_history import partner_history
-    from outreach_app.handouts.services import register_run_counter
+    from outreach_app.handouts.services import print_runs_panel, register_run_counter
     from outreach_app.partners.history import register_history_source
 
     # Retention rules purge in this order; ``flask purge`` reports them so.
@@ -192,6 +194,9 @@ def _register_area_hooks(app: Flask) -> None:
     register_history_source(app, partner_history)
     # The event page's print runs show their scans and check-ins.
     register_run_counter(app, run_counts)
+    # The event page's sections below its details, in this order.
+    register_event_panel(app, "event_reports/_panel.html", report_panel_context)
+    register_event_panel(app, "handouts/_event_runs.html", print_runs_panel)
 
 
 @sa_event.listens_for(Engine, "connect")

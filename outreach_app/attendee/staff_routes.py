@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from outreach_app.attendee.stats import event_responses
 from outreach_app.core.locale import current_language
 from outreach_app.core.scope import get_scoped_or_404
-from outreach_app.event_reports.routes import event_page_url
 from outreach_app.events.models import Event
+from outreach_app.events.urls import event_page_url
 
 bp = Blueprint("attendee_staff", __name__)
 

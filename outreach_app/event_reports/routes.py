@@ -56,12 +56,11 @@ from outreach_app.event_reports.services import (
     target_groups,
 )
 from outreach_app.events.models import Event, EventPhoto
+from outreach_app.events.urls import event_page_url
 from outreach_app.extensions import db
 
 bp = Blueprint("event_reports", __name__)
 
-# The event page, once it exists; until then the report page stands in for it.
-EVENT_DETAIL_ENDPOINT = "events.event_detail"
 PHOTO_CACHE_CONTROL = "private, max-age=3600"
 # Room for the caption, the CSRF token and the multipart framing around the photo itself.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -79,13 +78,6 @@ def _photo_folder() -> Path:
     instance = Path(current_app.instance_path)
     configured = current_app.config.get("UPLOAD_FOLDER") or instance / "uploads"
     return photo_folder(instance / configured)
-
-
-def event_page_url(event: Event) -> str:
-    """Where to go back to after a change: the event's page."""
-    if EVENT_DETAIL_ENDPOINT in current_app.view_functions:
-        return url_for(EVENT_DETAIL_ENDPOINT, event_id=event.id)
-    return url_for("event_reports.report", event_id=event.id)
 
 
 @bp.app_template_global("event_report_panel")

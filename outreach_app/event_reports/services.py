@@ -336,6 +336,11 @@ def photo_thumbs(photos: list[EventPhoto]) -> list[PhotoThumb]:
     return [PhotoThumb(p.id, p.caption, *thumb_size(p.width, p.height)) for p in photos]
 
 
+def report_panel_context(event: Event, user: User) -> dict[str, ReportPanel]:
+    """The variables of the event page's report panel (``event_reports/_panel.html``)."""
+    return {"report_info": report_panel(event, user)}
+
+
 def report_panel(event: Event, user: User) -> ReportPanel:
     """The report panel of ``event`` for ``user`` in two queries: staff head counts beside QR
     check-ins by target group (one row per group), and photos."""

@@ -25,6 +25,7 @@ from outreach_app.events.lifecycle import (
     needs_change_reason,
 )
 from outreach_app.events.models import EVENT_STATUS_LABELS, Event, EventStatus
+from outreach_app.events.panels import render_event_panels
 from outreach_app.events.planning import EventPlan, plan_event_update, plan_new_events
 from outreach_app.events.queries import (
     all_target_groups,
@@ -36,7 +37,6 @@ from outreach_app.events.queries import (
 )
 from outreach_app.events.services import create_events, update_event
 from outreach_app.extensions import db
-from outreach_app.handouts.services import print_runs_panel
 from outreach_app.regions.queries import branches_in_scope, regions_in_scope
 
 bp = Blueprint("events", __name__)
@@ -140,7 +140,8 @@ def new_event():
 @bp.route("/<id:event_id>")
 @login_required
 def event_detail(event_id: int):
-    """One event: its facts, lifecycle buttons, the post-event report and its history."""
+    """One event: its facts, lifecycle buttons, the panels other areas add (the post-event
+    report, the print runs) and its history."""
     user = _user()
     event = load_event_details(get_scoped_or_404(Event, event_id, user))
     return render_template(
@@ -155,7 +156,7 @@ def event_detail(event_id: int):
         field_labels=FIELD_LABELS,
         status_labels=EVENT_STATUS_LABELS,
         show_branch=user.role is not Role.STAFF,
-        **print_runs_panel(event, user),
+        panels=render_event_panels(event, user),
     )
 
 
