@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from outreach_app.attendee.models import CheckIn
 from outreach_app.audit.services import record
 from outreach_app.auth.models import User
-from outreach_app.core.ids import MAX_ID
 from outreach_app.core.validation import ServiceError
 from outreach_app.coverage.rollups import event_key, lock_events
 from outreach_app.event_reports.photos import (
@@ -205,9 +204,7 @@ def photo_count(event: Event) -> int:
 
 
 def event_photo(event: Event, photo_id: int) -> EventPhoto | None:
-    """Photo ``photo_id`` if it belongs to ``event``; None otherwise."""
-    if not 0 < photo_id <= MAX_ID:
-        return None
+    """Photo ``photo_id`` (an id the URL converter read) if it belongs to ``event``, else None."""
     stmt = select(EventPhoto).where(EventPhoto.id == photo_id, EventPhoto.event_id == event.id)
     return db.session.execute(stmt).scalar_one_or_none()
 
