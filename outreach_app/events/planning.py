@@ -145,23 +145,7 @@ def _plan(
     region = _checked_region(user, data, current, partner, branch, kind, problems)
     venue = _checked_venue(data.venue, partner, branch, kind, problems)
     occurrences, frequency = _checked_schedule(data.starts_at, data.ends_at, repeat, problems)
-    target_groups = _checked_rows(
-        TargetGroup,
-        data.target_group_ids,
-        "target_group_ids",
-        _("Choose at least one target group."),
-        _("Choose target groups from the list."),
-        problems,
-    )
-    topics = _checked_rows(
-        Topic,
-        data.topic_ids,
-        "topic_ids",
-        _("Choose at least one topic."),
-        _("Choose topics from the list."),
-        problems,
-    )
-    staff = _checked_staff(data.staff_ids, branch, current, problems)
+    target_groups, topics, staff = _checked_lists(data, branch, current, problems)
     attendance = data.expected_attendance
     if attendance is not None and not 0 <= attendance <= ATTENDANCE_MAX:
         problems["expected_attendance"] = _("Enter a number from 0 to 100,000.")
@@ -188,6 +172,29 @@ def _plan(
         frequency=frequency,
         change_reason=reason,
     )
+
+
+def _checked_lists(
+    data: EventInput, branch: Branch | None, current: Event | None, problems: dict[str, str]
+) -> tuple[list[TargetGroup], list[Topic], list[User]]:
+    """The chosen target groups and topics (at least one of each) and the assigned staff."""
+    target_groups = _checked_rows(
+        TargetGroup,
+        data.target_group_ids,
+        "target_group_ids",
+        _("Choose at least one target group."),
+        _("Choose target groups from the list."),
+        problems,
+    )
+    topics = _checked_rows(
+        Topic,
+        data.topic_ids,
+        "topic_ids",
+        _("Choose at least one topic."),
+        _("Choose topics from the list."),
+        problems,
+    )
+    return target_groups, topics, _checked_staff(data.staff_ids, branch, current, problems)
 
 
 def _checked_change(
