@@ -138,6 +138,11 @@ def report(region_id: int):
     )
 
 
+def _label(key: str) -> str:
+    """A figure's label in the current language, for a chart's legend."""
+    return str(figures.FIGURES[key].label)
+
+
 def _view_data(report: CoverageReport) -> dict[str, Any]:
     """Chart geometry and shading for the template; no figures are computed here."""
     months = [m.label for m, _f in report.trend]
@@ -145,17 +150,17 @@ def _view_data(report: CoverageReport) -> dict[str, Any]:
         months,
         [(f.held, f.planned) for _m, f in report.trend],
         [f["reached"] for _m, f in report.trend],
-        [("bar-events", _("Events held")), ("bar-planned", _("Events planned"))],
-        _("People reached (staff count)"),
+        [("bar-events", _label("events_held")), ("bar-planned", _label("events_planned"))],
+        _label("reached"),
     )
     kinds = charts.hbar_chart(
         [(label, (f.held,)) for _k, label, f in report.by_kind],
-        [("bar-events", _("Events held"))],
+        [("bar-events", _label("events_held"))],
         width=64,
     )
     groups = charts.hbar_chart(
         [(g.name, (f["reached"], f["check_ins"])) for g, f in report.by_group],
-        [("bar-reached", _("People reached (staff count)")), ("bar-checkins", _("QR check-ins"))],
+        [("bar-reached", _label("reached")), ("bar-checkins", _label("check_ins"))],
         width=64,
     )
     top_heat = max((v for c in report.children for v in c.held_by_month), default=0)
