@@ -1036,6 +1036,43 @@ def test_detail_shows_the_facts(app, english, auth, world):
     assert "Planned" in html
 
 
+def test_detail_shows_the_registered_panels_in_order(app, english, auth, world):
+    """The report and the print runs come from the panels create_app registers, in that order,
+    between the facts and the history."""
+    auth.login("staff_a")
+    html = english.get(f"/events/{world.event_a_id}").get_data(as_text=True)
+    order = [
+        html.index('data-testid="facts"'),
+        html.index('data-testid="report-panel"'),
+        html.index('data-testid="print-runs"'),
+        html.index('id="history-h"'),
+    ]
+    assert order == sorted(order)
+
+
+def test_detail_shows_only_registered_panels(app, english, auth, world, monkeypatch):
+    """The event page knows no other area: without registered panels it shows none."""
+    from outreach_app.events.panels import register_event_panel
+
+    monkeypatch.setitem(app.extensions, "events.page_panels", [])
+    auth.login("staff_a")
+    html = english.get(f"/events/{world.event_a_id}").get_data(as_text=True)
+    assert 'data-testid="report-panel"' not in html
+    assert 'data-testid="print-runs"' not in html
+    seen = []
+
+    def print_runs_only(event, user):
+        seen.append((event.id, user.username))
+        return {"print_runs": [], "copies_in_force": 0, "may_print": False}
+
+    register_event_panel(app, "handouts/_event_runs.html", print_runs_only)
+    html = english.get(f"/events/{world.event_a_id}").get_data(as_text=True)
+    assert 'data-testid="print-runs"' in html
+    assert "No handouts were printed for this event." in html
+    assert 'data-testid="report-panel"' not in html
+    assert seen == [(world.event_a_id, "staff_a")]
+
+
 def test_history_shows_status_changes_with_who_and_why(app, english, auth, world):
     auth.login("staff_a")
     post_status(english, world.event_a_id, "confirmed")
