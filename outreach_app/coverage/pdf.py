@@ -29,6 +29,7 @@ from outreach_app.coverage.figures import (
     PDF_KINDS,
     PDF_KPIS,
     PDF_REGIONS,
+    Figure,
     percent,
     shown_in,
 )
@@ -130,17 +131,44 @@ def _figure_texts(figures: Figures, place: str) -> list[object]:
     return [_FigureText(figure.text(figures.values)) for figure in shown_in(place)]
 
 
-def _figure_table(
-    first: str, rows: list[tuple[str, Figures]], place: str, width: float, first_share: float
-) -> Table:
-    """A table of a name column (``first_share`` of ``width``) and the figures of ``place`` in
-    columns of equal width."""
+# Each compact table's share for its name column and for the figure columns whose headers need
+# room; any other figure (one added to the registry) gets an even share, and the figure columns
+# are scaled to fill the rest of the width.
+_SHARES: dict[str, tuple[float, dict[str, float]]] = {
+    PDF_KINDS: (
+        0.24,
+        {"events_held": 0.17, "events_planned": 0.17, "reached": 0.24, "check_ins": 0.18},
+    ),
+    PDF_GROUPS: (
+        0.22,
+        {
+            "events_held": 0.12,
+            "events_planned": 0.15,
+            "reached": 0.17,
+            "check_ins": 0.16,
+            "quiz_rate": 0.18,
+        },
+    ),
+    PDF_REGIONS: (0.23, {}),
+}
+
+
+def _column_widths(place: str, figures: list[Figure], width: float) -> list[float]:
+    """The name column's width, then each figure column's, filling ``width``."""
+    first, known = _SHARES[place]
+    even = (1 - first) / max(1, len(figures))
+    shares = [known.get(figure.key, even) for figure in figures]
+    scale = (1 - first) / sum(shares) if shares else 1
+    return [width * first, *(width * share * scale for share in shares)]
+
+
+def _figure_table(first: str, rows: list[tuple[str, Figures]], place: str, width: float) -> Table:
+    """A table of a name column and the figures of ``place``."""
     figures = shown_in(place)
-    rest = (1 - first_share) / max(1, len(figures))
     return _table(
         [first, *(figure.label_in(place) for figure in figures)],
         [[name, *_figure_texts(f, place)] for name, f in rows],
-        [width * first_share, *[width * rest] * len(figures)],
+        _column_widths(place, figures, width),
     )
 
 
@@ -284,10 +312,10 @@ def _kinds_and_groups(report: CoverageReport, width: float, h2: ParagraphStyle) 
     """The tables by kind and by target group, side by side."""
     half = (width - 6 * mm) / 2
     kinds = _figure_table(
-        _("Kind"), [(label, f) for _k, label, f in report.by_kind], PDF_KINDS, half, 0.24
+        _("Kind"), [(label, f) for _k, label, f in report.by_kind], PDF_KINDS, half
     )
     groups = _figure_table(
-        _("Target group"), [(g.name, f) for g, f in report.by_group], PDF_GROUPS, half, 0.22
+        _("Target group"), [(g.name, f) for g, f in report.by_group], PDF_GROUPS, half
     )
     pair = Table(
         [[[_p(_("By kind"), h2), kinds], [_p(_("By target group"), h2), groups]]],
@@ -314,7 +342,7 @@ def _regions(
     rows = [(child_label(c), c.figures) for c in children]
     story: list = [
         _p(_("Regions"), h2),
-        _figure_table(_("Region"), rows, PDF_REGIONS, width, 0.23),
+        _figure_table(_("Region"), rows, PDF_REGIONS, width),
     ]
     if len(report.children) > MAX_CHILD_ROWS:
         more = len(report.children) - MAX_CHILD_ROWS
