@@ -31,6 +31,7 @@ system-packages:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/import-cycles
 
 test-sqlite: install system-packages
 	$(BIN)/python -m pytest

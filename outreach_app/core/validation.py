@@ -46,15 +46,6 @@ class ServiceError(ValueError):
         return next(iter(self.problems.values()))
 
 
-class FieldError(ValueError):
-    """Input that cannot be saved; ``field`` names the form field the message belongs to."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
 def has_control_characters(text: str, allowed: str = "") -> bool:
     """True when ``text`` holds a control character (Unicode category Cc, NUL included) other
     than those in ``allowed``."""
