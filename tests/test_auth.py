@@ -96,7 +96,7 @@ def test_login_redirects_home_and_records_it(app, client, english, world):
         user = db.session.get(User, world.staff_a_id)
         assert user.last_login_at is not None
         actions = db.session.execute(select(AuditLog.action)).scalars().all()
-        assert "login" in actions
+        assert "login.succeed" in actions
 
 
 def test_login_name_ignores_case_and_spaces(client, world):
@@ -127,7 +127,7 @@ def test_wrong_password_unknown_user_and_disabled_user_get_the_same_answer(
     assert answers[0][0] == 200
     with app.app_context():
         failures = db.session.execute(
-            select(AuditLog).where(AuditLog.action == "login_failed")
+            select(AuditLog).where(AuditLog.action == "login.fail")
         ).scalars()
         assert [f.user_id for f in failures] == [None, None, None]
 
@@ -524,7 +524,7 @@ def test_closed_branchs_staff_cannot_log_in_and_are_told_why(app, client, englis
     assert GENERIC_FAILURE in wrong and "deactivated" not in flash_text(wrong)
     with app.app_context():
         refusal = db.session.execute(
-            select(AuditLog).where(AuditLog.action == "login_refused")
+            select(AuditLog).where(AuditLog.action == "login.refuse")
         ).scalar_one()
         assert refusal.object_id == world.staff_a_id
         assert json.loads(refusal.detail) == {"reason": "branch_deactivated"}

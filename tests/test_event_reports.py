@@ -363,7 +363,7 @@ def test_report_completes_a_confirmed_event(app, english, auth, world):
         stored = {a.target_group_id: a.headcount for a in event.attendance}
     assert stored == {ids["seniors"]: 30, ids["disabled"]: 2}  # zeros are not stored
     actions = audit(app, world.event_a_id)
-    assert [a for a, _ in actions][-2:] == ["event_status", "event_report_saved"]
+    assert [a for a, _ in actions][-2:] == ["event.change_status", "event_report.save"]
     detail = actions[-1][1]
     assert detail["attendance_total"] == 32
     assert detail["attendance"] == {"seniors": 30, "disabled": 2}
@@ -419,7 +419,7 @@ def test_completed_report_is_editable_by_admins_and_heads(app, english, auth, wo
         stored = {a.target_group_id: a.headcount for a in event.attendance}
     assert stored == {ids["youth"]: 12, ids["general"]: 8}
     actions = audit(app, world.event_a_id)
-    assert actions[-1][0] == "event_report_saved"
+    assert actions[-1][0] == "event_report.save"
     assert actions[-1][1]["completed"] is False
     assert actions[-1][1]["attendance_total"] == 20
     assert "Report saved." in english.get(response.headers["Location"]).get_data(as_text=True)
@@ -616,7 +616,7 @@ def test_upload_a_jpeg(app, english, auth, world, uploads):
     assert photo.byte_size == (uploads / photo.file_name).stat().st_size
     thumb = open_image(uploads / (photo.file_name[:-4] + ".thumb.jpg"))
     assert thumb.format == "JPEG" and max(thumb.size) == 400
-    assert audit(app, world.event_a_id)[-1][0] == "event_photo_added"
+    assert audit(app, world.event_a_id)[-1][0] == "event_photo.add"
     page = english.get(response.headers["Location"]).get_data(as_text=True)
     assert "Photo added." in page
     assert 'data-testid="photo"' in page
@@ -953,7 +953,7 @@ def test_remove_a_photo(app, english, auth, world, uploads):
     kept = get_photo(app, keep)
     assert stored_files(uploads) == sorted([kept.file_name, kept.file_name[:-4] + ".thumb.jpg"])
     assert audit(app, world.event_a_id)[-1] == (
-        "event_photo_deleted",
+        "event_photo.delete",
         {"caption": "合影", "photo_id": remove},
     )
     assert "Photo removed." in english.get(response.headers["Location"]).get_data(as_text=True)

@@ -218,7 +218,7 @@ def test_staff_plans_an_event_with_region_and_venue_from_the_partner(app, client
     assert {t.code for t in event.topics} == {"fraud_telecom", "fraud_pension"}
     assert event.series_key is None
     [(action, detail)] = audit_entries(app, event.id)
-    assert action == "event_created"
+    assert action == "event.create"
     assert detail["changes"]["title"] == "八大湖社区防诈骗讲座"
     assert detail["changes"]["notes"] is False
 
@@ -497,7 +497,7 @@ def test_edit_form_is_filled_in_and_saves_changes_with_an_audit_entry(app, engli
     assert response.status_code == 302
     assert response.headers["Location"] == f"/events/{world.event_a_id}"
     action, detail = audit_entries(app, world.event_a_id)[-1]
-    assert action == "event_updated"
+    assert action == "event.update"
     assert detail["changes"]["title"] == ["湛山社区防诈讲座", "湛山社区防诈讲座（改）"]
     assert "starts_at" in detail["changes"]
     assert "region_id" not in detail["changes"]
@@ -601,7 +601,7 @@ def test_changing_a_completed_event_needs_a_reason_kept_in_its_history(
     assert response.status_code == 200
     assert stored(app, Event, world.event_a_id).title == "改标题"
     [(action, detail)] = audit_entries(app, world.event_a_id)
-    assert action == "event_updated" and detail["reason"] == "活动名称 写错了"
+    assert action == "event.update" and detail["reason"] == "活动名称 写错了"
     history = response.get_data(as_text=True).split('data-testid="history"', 1)[1]
     assert "Details changed" in history and "Reason: 活动名称 写错了" in history
 
@@ -681,7 +681,7 @@ def test_weekly_series_by_count(app, english, auth, world):
     assert all([p.id for p in e.staff] == [world.staff_a_id] for e in events)
     for event in events:
         [(action, detail)] = audit_entries(app, event.id)
-        assert (action, detail["series_size"]) == ("event_created", 4)
+        assert (action, detail["series_size"]) == ("event.create", 4)
 
 
 def test_weekly_series_until_a_date_includes_that_day(app, client, auth, world):
@@ -924,7 +924,7 @@ def test_confirm_then_back_to_planned(app, english, auth, world):
     assert stored(app, Event, world.event_a_id).status is EventStatus.CONFIRMED
     post_status(english, world.event_a_id, "planned")
     assert stored(app, Event, world.event_a_id).status is EventStatus.PLANNED
-    assert [a for a, _ in audit_entries(app, world.event_a_id)] == ["event_status"] * 2
+    assert [a for a, _ in audit_entries(app, world.event_a_id)] == ["event.change_status"] * 2
 
 
 @pytest.mark.parametrize(

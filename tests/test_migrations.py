@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -384,3 +385,87 @@ def test_old_scans_get_their_first_scan_and_count_as_copies_scanned(fresh_databa
         _assert_rollups_equal_a_recount()
         db.session.remove()
         db.engine.dispose()
+
+
+# --- audit action names ------------------------------------------------------------------------
+
+# Action names as the application wrote them before revision 0011, with the names it writes now.
+OLD_ACTIONS = {
+    "login": "login.succeed",
+    "login_failed": "login.fail",
+    "user_created": "user.create",
+    "user_deactivated": "user.deactivate",
+    "event_status": "event.change_status",
+    "event_changed_after_completion": "event.change_after_completion",
+    "calendar_feed_renewed": "calendar_feed.renew",
+    "api_token_revoked": "api_token.revoke",
+    "partner_restored": "partner.restore",
+    "data_purged": "data.purge",
+}
+# Already in the new style, or not an action the application writes: left as they are.
+KEPT_ACTIONS = ("print_run.create", "region.update", "handout.version", "something_else")
+
+
+def _audit_actions() -> dict[int, str]:
+    rows = db.session.execute(text("SELECT id, action FROM audit_log ORDER BY id"))
+    return dict(rows.all())
+
+
+def test_stored_audit_actions_take_the_noun_verb_names_and_back(fresh_database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    old = [*OLD_ACTIONS, *KEPT_ACTIONS]
+    with app.app_context():
+        upgrade(revision="0010")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (id, created_at, action, object_type, remote_addr,"
+                    " detail) VALUES (:id, :at, :action, '', '', '{}')"
+                ),
+                [{"id": i, "at": T0, "action": action} for i, action in enumerate(old, 1)],
+            )
+        upgrade()
+        renamed = [OLD_ACTIONS.get(action, action) for action in old]
+        assert _audit_actions() == dict(enumerate(renamed, 1))
+        db.session.commit()  # a read opened a transaction; let the downgrade take the table
+        downgrade(revision="0010")
+        assert _audit_actions() == dict(enumerate(old, 1))
+        db.session.commit()
+        upgrade()
+        assert _audit_actions() == dict(enumerate(renamed, 1))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _names_in(expression: ast.expr) -> list[str]:
+    """The action names an expression can give: a string, either side of ``a if c else b``,
+    an f-string with each placeholder as ``*``."""
+    if isinstance(expression, ast.Constant) and isinstance(expression.value, str):
+        return [expression.value]
+    if isinstance(expression, ast.IfExp):
+        return _names_in(expression.body) + _names_in(expression.orelse)
+    if isinstance(expression, ast.JoinedStr):
+        parts = expression.values
+        return ["".join(v.value if isinstance(v, ast.Constant) else "*" for v in parts)]
+    return []
+
+
+def _recorded_actions() -> list[tuple[str, str]]:
+    """Every action name the application passes to ``record``, with its module."""
+    root = Path(__file__).resolve().parents[1] / "outreach_app"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            is_call = isinstance(node, ast.Call) and bool(node.args)
+            if is_call and getattr(node.func, "id", getattr(node.func, "attr", "")) == "record":
+                found += [(path.name, name) for name in _names_in(node.args[0])]
+    return found
+
+
+def test_every_audit_action_is_a_noun_and_a_verb():
+    actions = _recorded_actions()
+    assert len(actions) > 20
+    word = r"(?:[a-z]+(?:_[a-z]+)*|\*)"
+    for module, name in actions:
+        assert re.fullmatch(rf"{word}\.{word}", name), (module, name)
+    assert not set(OLD_ACTIONS) & {name for _module, name in actions}

@@ -358,7 +358,7 @@ def test_create_partner(app, client, auth, world, username, which):
     assert partner.branch_id == (world.branch_a_id if which == "a" else world.branch_b_id)
     assert partner.kind is PartnerKind.SCHOOL
     assert partner.contact_phone == "0532-8000 0000"
-    assert audit_actions(app, partner.id) == ["partner_created"]
+    assert audit_actions(app, partner.id) == ["partner.create"]
     assert PARTNER_NAMES[which] not in client.get(f"/partners/{partner.id}").get_data(as_text=True)
 
 
@@ -539,11 +539,11 @@ def test_edit_partner(app, english, auth, world):
     assert after.name == "湛山社区居委会（新）"
     assert after.kind is PartnerKind.SENIOR_HOME
     assert after.notes == "周三下午有空"
-    assert audit_actions(app, world.partner_a_id) == ["partner_updated"]
+    assert audit_actions(app, world.partner_a_id) == ["partner.update"]
     with app.app_context():
         detail = json.loads(
             db.session.execute(
-                select(AuditLog.detail).where(AuditLog.action == "partner_updated")
+                select(AuditLog.detail).where(AuditLog.action == "partner.update")
             ).scalar_one()
         )
     assert detail["changes"]["name"] == [PARTNER_NAMES["a"], "湛山社区居委会（新）"]
@@ -616,7 +616,7 @@ def test_archive_and_restore(app, english, auth, world):
     assert english.post(f"/partners/{pid}/restore").status_code == 302
     assert stored(app, Partner, pid).is_archived is False
     assert PARTNER_NAMES["a"] in english.get("/partners/").get_data(as_text=True)
-    assert audit_actions(app, pid) == ["partner_archived", "partner_restored"]
+    assert audit_actions(app, pid) == ["partner.archive", "partner.restore"]
 
 
 def test_restore_needs_post(client, auth, world):

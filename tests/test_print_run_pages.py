@@ -536,7 +536,7 @@ def test_heads_and_admins_print_for_a_completed_event_with_a_reason(
     assert response.status_code == 302
     assert _run_count(app) == before + 1
     action, detail = _event_audit(app, world.event_a_id)[-1]
-    assert action == "event_changed_after_completion"
+    assert action == "event.change_after_completion"
     assert '"change": "print_run_created"' in detail and "居委会要补发 20 份" in detail
     page = english.get(f"/events/{world.event_a_id}").get_data(as_text=True)
     history = page.split('data-testid="history"', 1)[1]
@@ -560,7 +560,7 @@ def test_heads_and_admins_withdraw_runs_of_a_completed_event_into_its_history(
     assert english.post(url, data={"reason": "活动日期印错了"}).status_code == 302
     assert _revoked(app, run_id)
     action, detail = _event_audit(app, world.event_a_id)[-1]
-    assert action == "event_changed_after_completion"
+    assert action == "event.change_after_completion"
     assert '"change": "print_run_withdrawn"' in detail and "活动日期印错了" in detail
     page = english.get(f"/events/{world.event_a_id}").get_data(as_text=True)
     history = page.split('data-testid="history"', 1)[1]

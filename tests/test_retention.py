@@ -33,7 +33,7 @@ def add_login_failure(username: str, when: datetime) -> None:
     """A failed-login audit row as the login form writes it, dated ``when``."""
     db.session.add(
         AuditLog(
-            action="login_failed",
+            action="login.fail",
             object_type="",
             remote_addr="203.0.113.9",
             detail=json.dumps({"username": username}),
@@ -53,7 +53,7 @@ def dated(app: Flask, world: World) -> World:
         add_login_failure("recent.typo", now - 179 * DAY)
         db.session.add(
             AuditLog(
-                action="login",
+                action="login.succeed",
                 object_type="user",
                 object_id=world.staff_a_id,
                 remote_addr="198.51.100.7",
@@ -91,7 +91,7 @@ def dated(app: Flask, world: World) -> World:
 def failed_logins(app: Flask) -> list[str]:
     with app.app_context():
         rows = db.session.execute(
-            select(AuditLog.detail).where(AuditLog.action == "login_failed").order_by(AuditLog.id)
+            select(AuditLog.detail).where(AuditLog.action == "login.fail").order_by(AuditLog.id)
         ).scalars()
         return [json.loads(detail)["username"] for detail in rows]
 
@@ -107,7 +107,7 @@ def feedback(app: Flask) -> list[tuple[int, int, str]]:
 def purges(app: Flask) -> list[dict]:
     with app.app_context():
         rows = db.session.execute(
-            select(AuditLog).where(AuditLog.action == "data_purged").order_by(AuditLog.id)
+            select(AuditLog).where(AuditLog.action == "data.purge").order_by(AuditLog.id)
         ).scalars()
         return [json.loads(row.detail) | {"user_id": row.user_id} for row in rows]
 
@@ -150,7 +150,7 @@ def test_purge_removes_only_what_is_past_its_period(app, runner, dated):
     with app.app_context():
         # Other audit rows, however old, stay.
         old_login = select(AuditLog.id).where(
-            AuditLog.action == "login", AuditLog.created_at < utcnow() - 800 * DAY
+            AuditLog.action == "login.succeed", AuditLog.created_at < utcnow() - 800 * DAY
         )
         assert db.session.execute(old_login).scalar_one()
         responses = event_responses(dated.event_a_id, "zh_CN")

@@ -138,7 +138,7 @@ def revocations(app: Flask, user_id: int) -> list[dict]:
         rows = db.session.execute(
             select(AuditLog.detail)
             .where(
-                AuditLog.action == "sessions_revoked",
+                AuditLog.action == "sessions.revoke",
                 AuditLog.object_type == "user",
                 AuditLog.object_id == user_id,
             )
@@ -306,7 +306,7 @@ def test_renewing_the_feed_kills_the_old_address(app, client, auth, world):
                 .order_by(AuditLog.id)
             ).scalars()
         )
-    assert actions == ["calendar_feed_created", "calendar_feed_renewed"]
+    assert actions == ["calendar_feed.create", "calendar_feed.renew"]
 
 
 def test_turning_the_feed_off(app, client, auth, english, world):
@@ -325,7 +325,7 @@ def test_turning_the_feed_off(app, client, auth, english, world):
         user = db.session.get(User, world.staff_a_id)
         assert user.calendar_feed_version == 0
         revoked = db.session.execute(
-            select(AuditLog).where(AuditLog.action == "calendar_feed_revoked")
+            select(AuditLog).where(AuditLog.action == "calendar_feed.revoke")
         ).scalar_one()
         assert revoked.user_id == world.staff_a_id
     # Turned on again, the feed gets an address never used before.

@@ -301,7 +301,7 @@ def test_admin_creates_staff_and_the_new_user_logs_in(app, admin_client, world):
     assert response.headers["Location"] == f"/admin/users/{user.id}/edit"
     assert (user.role, user.branch_id, user.region_id) == (Role.STAFF, world.branch_a_id, None)
     assert user.display_name == "王芳" and user.is_active
-    assert audit_actions(app, user.id) == ["user_created"]
+    assert audit_actions(app, user.id) == ["user.create"]
     assert "User wang.fang has been created." in admin_client.get(
         response.headers["Location"]
     ).get_data(as_text=True)
@@ -493,7 +493,7 @@ def test_renaming_keeps_sessions(app, admin_client, world):
     assert after.display_name == "张宣教(新)"
     assert after.session_version == user.session_version
     assert is_logged_in(staff)
-    assert audit_actions(app, world.staff_a_id) == ["login", "user_updated"]
+    assert audit_actions(app, world.staff_a_id) == ["login.succeed", "user.update"]
 
 
 def test_changing_role_and_scope_ends_sessions(app, admin_client, world):
@@ -653,7 +653,7 @@ def test_history_is_limited_to_twenty_entries(app, admin_client, world):
     with app.app_context():
         user = db.session.get(User, world.staff_a_id)
         for n in range(25):
-            record("user_updated", user, actor=user, n=n)
+            record("user.update", user, actor=user, n=n)
         db.session.commit()
     html = admin_client.get(f"/admin/users/{world.staff_a_id}/edit").get_data(as_text=True)
     history = html.split('data-testid="history"', 1)[1].split("</ol>", 1)[0]
@@ -680,7 +680,7 @@ def test_deactivate_asks_first_then_ends_sessions(app, admin_client, world):
     assert after.is_active is False
     assert not is_logged_in(staff)
     assert login(app.test_client(), "staff_a").status_code == 200  # refused, form again
-    assert audit_actions(app, world.staff_a_id)[-1] == "user_deactivated"
+    assert audit_actions(app, world.staff_a_id)[-1] == "user.deactivate"
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "has been deactivated and logged out." in page
     assert f'action="/admin/users/{world.staff_a_id}/reactivate"' in page
@@ -688,7 +688,7 @@ def test_deactivate_asks_first_then_ends_sessions(app, admin_client, world):
     response = admin_client.post(f"/admin/users/{world.staff_a_id}/reactivate")
     assert response.status_code == 302
     assert get_user(app, "staff_a").is_active is True
-    assert audit_actions(app, world.staff_a_id)[-1] == "user_activated"
+    assert audit_actions(app, world.staff_a_id)[-1] == "user.activate"
     again = app.test_client()
     assert login(again, "staff_a").status_code == 302
     assert is_logged_in(again)
@@ -735,7 +735,7 @@ def test_reset_password_ends_sessions_and_the_new_password_works(app, admin_clie
     assert user.password_changed_at is not None
     with app.app_context():
         entry = db.session.execute(
-            select(AuditLog).where(AuditLog.action == "password_changed")
+            select(AuditLog).where(AuditLog.action == "password.change")
         ).scalar_one()
         assert (entry.object_id, entry.user_id) == (world.staff_a_id, world.admin_id)
 

@@ -74,7 +74,7 @@ def retention_days(setting: str) -> int:
 
 
 def _expired_login_failures(cutoff: datetime) -> ColumnElement[bool]:
-    return (AuditLog.action == "login_failed") & (AuditLog.created_at < cutoff)
+    return (AuditLog.action == "login.fail") & (AuditLog.created_at < cutoff)
 
 
 def purge_login_failures(cutoff: datetime, dry_run: bool = False) -> int:
@@ -110,7 +110,7 @@ def purge_expired(now: datetime | None = None, dry_run: bool = False) -> list[Pu
         count = rule.purge(cutoff, dry_run)
         if not dry_run:
             record(
-                "data_purged",
+                "data.purge",
                 kind=rule.kind,
                 count=count,
                 retention_days=days,

@@ -38,15 +38,15 @@ def authenticate(username: str, password: str) -> User | None:
     user = find_user(username)
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
-        record("login_failed", actor=None, username=normalize_username(username)[:64])
+        record("login.fail", actor=None, username=normalize_username(username)[:64])
         return None
     if user.has_closed_branch:
-        record("login_refused", user, actor=user, reason="branch_deactivated")
+        record("login.refuse", user, actor=user, reason="branch_deactivated")
         raise LoginRefused(closed_branch_message(user))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    record("login", user, actor=user)
+    record("login.succeed", user, actor=user)
     return user
 
 
@@ -56,6 +56,6 @@ def set_password(user: User, new_password: str, actor: User | None = None) -> li
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     ended = revoke_sessions(user, "password_changed", actor=actor or user)
-    record("password_changed", user, actor=actor or user)
+    record("password.change", user, actor=actor or user)
     db.session.flush()
     return ended

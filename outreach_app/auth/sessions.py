@@ -128,7 +128,7 @@ def revoke_sessions(
     """
     user.session_version = (user.session_version or 0) + 1
     ended = [] if keep_tokens else [kind.audit_name for kind in PERSONAL_TOKENS if kind.clear(user)]
-    record("sessions_revoked", user, actor=actor, reason=reason, tokens=ended)
+    record("sessions.revoke", user, actor=actor, reason=reason, tokens=ended)
     return ended
 
 

@@ -33,7 +33,7 @@ class UserTokenKind:
 
     salt: str
     version_attribute: str
-    audit_name: str  # "<name>_created", "<name>_renewed" and "<name>_revoked" in the audit log
+    audit_name: str  # "<name>.create", "<name>.renew" and "<name>.revoke" in the audit log
 
     def _serializer(self, secret_key: str) -> URLSafeSerializer:
         return URLSafeSerializer(secret_key, salt=self.salt)
@@ -76,12 +76,12 @@ class UserTokenKind:
         """Give ``user`` a new token (the old one stops working); returns the new version."""
         previous = self.version(user)
         if previous > 0:
-            version, action = previous + 1, "renewed"
+            version, action = previous + 1, "renew"
         else:
             low, high = FIRST_VERSIONS
-            version, action = low + secrets.randbelow(high - low), "created"
+            version, action = low + secrets.randbelow(high - low), "create"
         setattr(user, self.version_attribute, version)
-        record(f"{self.audit_name}_{action}", user, actor=user, version=version)
+        record(f"{self.audit_name}.{action}", user, actor=user, version=version)
         db.session.flush()
         return version
 
@@ -90,7 +90,7 @@ class UserTokenKind:
         previous = self.version(user)
         if not self.clear(user):
             return False
-        record(f"{self.audit_name}_revoked", user, actor=user, previous_version=previous)
+        record(f"{self.audit_name}.revoke", user, actor=user, previous_version=previous)
         db.session.flush()
         return True
 

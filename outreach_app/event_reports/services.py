@@ -181,7 +181,7 @@ def save_report(event: Event, actor: User, details: ReportDetails) -> bool:
         # Refused (a ServiceError about the whole form) only if the lifecycle rules change.
         change_status(event, EventStatus.COMPLETED, actor)
     record(
-        "event_report_saved",
+        "event_report.save",
         event,
         actor=actor,
         attendance_total=sum(counts.values()),
@@ -252,7 +252,7 @@ def add_photo(
         db.session.add(photo)
         db.session.flush()
         record(
-            "event_photo_added",
+            "event_photo.add",
             event,
             actor=actor,
             photo_id=photo.id,
@@ -270,7 +270,7 @@ def add_photo(
 def remove_photo(event: Event, actor: User, photo: EventPhoto) -> str:
     """Remove ``photo``'s row; returns its file name so the caller removes the files on commit."""
     file_name = photo.file_name
-    record("event_photo_deleted", event, actor=actor, photo_id=photo.id, caption=photo.caption)
+    record("event_photo.delete", event, actor=actor, photo_id=photo.id, caption=photo.caption)
     db.session.delete(photo)
     db.session.flush()
     return file_name

@@ -52,7 +52,7 @@ def event_history(event: Event, limit: int = 50) -> list[HistoryEntry]:
         if not isinstance(detail, dict):
             detail = {}
         changes = detail.get("changes")
-        if row.action != "event_updated" or not isinstance(changes, dict):
+        if row.action != "event.update" or not isinstance(changes, dict):
             changes = {}
         title = changes.get("title")
         series = detail.get("series_size")
@@ -103,13 +103,13 @@ def _text_or_none(value: Any) -> str | None:
 
 # How the event page names each kind of entry, change and field.
 HISTORY_LABELS = {
-    "event_created": _l("Event created"),
-    "event_updated": _l("Details changed"),
-    "event_status": _l("Status changed"),
-    "event_report_saved": _l("Report saved"),
-    "event_photo_added": _l("Photo added"),
-    "event_photo_deleted": _l("Photo removed"),
-    "event_changed_after_completion": _l("Changed after completion"),
+    "event.create": _l("Event created"),
+    "event.update": _l("Details changed"),
+    "event.change_status": _l("Status changed"),
+    "event_report.save": _l("Report saved"),
+    "event_photo.add": _l("Photo added"),
+    "event_photo.delete": _l("Photo removed"),
+    "event.change_after_completion": _l("Changed after completion"),
 }
 
 # What a change to a completed event's print runs did (``record_completed_change``).

@@ -98,7 +98,7 @@ def record_completed_change(
     if reason is None:
         return
     record(
-        "event_changed_after_completion", event, actor=actor, change=change, reason=reason, **detail
+        "event.change_after_completion", event, actor=actor, change=change, reason=reason, **detail
     )
 
 
@@ -135,7 +135,7 @@ def change_status(event: Event, to: EventStatus, actor: User, reason: str = "") 
     if to is EventStatus.COMPLETED:
         event.completed_at = utcnow()
     record(
-        "event_status",
+        "event.change_status",
         event,
         actor=actor,
         previous=previous.value,

@@ -46,7 +46,7 @@ def create_events(user: User, plan: EventPlan, copied_from: Event | None = None)
     if copied_from is not None:
         extra["copied_from"] = copied_from.id
     for event in events:
-        record("event_created", event, actor=user, changes=_values(event), **extra)
+        record("event.create", event, actor=user, changes=_values(event), **extra)
     return events
 
 
@@ -108,5 +108,5 @@ def update_event(user: User, event: Event, plan: EventPlan) -> list[str]:
         return []
     db.session.flush()
     extra = {"reason": reason} if reason else {}
-    record("event_updated", event, actor=user, changes=changes, **extra)
+    record("event.update", event, actor=user, changes=changes, **extra)
     return list(changes)

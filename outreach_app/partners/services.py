@@ -132,7 +132,7 @@ def create_partner(user: User, details: PartnerDetails) -> Partner:
     db.session.add(partner)
     db.session.flush()
     record(
-        "partner_created",
+        "partner.create",
         partner,
         actor=user,
         name=partner.name,
@@ -175,7 +175,7 @@ def update_partner(user: User, partner: Partner, details: PartnerDetails) -> dic
     db.session.flush()
     # Notes can be long; the entry says that they changed, not what they said.
     logged = {field: values for field, values in changes.items() if field != "notes"}
-    record("partner_updated", partner, actor=user, changes=logged, notes_changed="notes" in changes)
+    record("partner.update", partner, actor=user, changes=logged, notes_changed="notes" in changes)
     return changes
 
 
@@ -185,7 +185,7 @@ def archive_partner(user: User, partner: Partner) -> bool:
         return False
     partner.is_archived = True
     db.session.flush()
-    record("partner_archived", partner, actor=user)
+    record("partner.archive", partner, actor=user)
     return True
 
 
@@ -195,5 +195,5 @@ def restore_partner(user: User, partner: Partner) -> bool:
         return False
     partner.is_archived = False
     db.session.flush()
-    record("partner_restored", partner, actor=user)
+    record("partner.restore", partner, actor=user)
     return True

@@ -38,14 +38,14 @@ from outreach_app.users.services import (
 bp = Blueprint("users", __name__)
 
 HISTORY_LABELS = {
-    "user_created": _l("Account created"),
-    "user_updated": _l("Details changed"),
-    "user_deactivated": _l("Deactivated"),
-    "user_activated": _l("Reactivated"),
-    "password_changed": _l("Password changed"),
-    "login": _l("Logged in"),
-    "sessions_revoked": _l("Logged out everywhere"),
-    "login_refused": _l("Login refused: branch deactivated"),
+    "user.create": _l("Account created"),
+    "user.update": _l("Details changed"),
+    "user.deactivate": _l("Deactivated"),
+    "user.activate": _l("Reactivated"),
+    "password.change": _l("Password changed"),
+    "login.succeed": _l("Logged in"),
+    "sessions.revoke": _l("Logged out everywhere"),
+    "login.refuse": _l("Login refused: branch deactivated"),
 }
 
 

@@ -131,7 +131,7 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    record("user_created", user, role=role.value, scope=_scope_name(region, branch))
+    record("user.create", user, role=role.value, scope=_scope_name(region, branch))
     return user
 
 
@@ -178,7 +178,7 @@ def update_user(
     user.branch = branch
     if changes.keys() & {"role", "region", "branch"}:
         revoke_sessions(user, "role_or_scope_changed", actor=actor)
-    record("user_updated", user, actor=actor, **changes)
+    record("user.update", user, actor=actor, **changes)
     db.session.flush()
     return changes
 
@@ -193,7 +193,7 @@ def set_active(user: User, is_active: bool, actor: User | None = None) -> None:
     user.is_active = is_active
     if not is_active:
         revoke_sessions(user, "deactivated", actor=actor)
-    record("user_activated" if is_active else "user_deactivated", user, actor=actor)
+    record("user.activate" if is_active else "user.deactivate", user, actor=actor)
     db.session.flush()
 
 
