@@ -145,6 +145,17 @@ def _draw_footer(canvas: Canvas, page: HandoutPage, layout: Layout) -> None:
         (qr_x - m) * 0.45,
     )
     info_width = qr_x - m - caption_w - layout.gap * 1.5
+    _draw_event_details(canvas, page, layout, qr_top, info_width)
+    _draw_scan_caption(canvas, page, layout, (qr_x, qr_top), caption_w, caption_size)
+
+
+def _draw_event_details(
+    canvas: Canvas, page: HandoutPage, layout: Layout, qr_top: float, info_width: float
+) -> None:
+    """Draw event, partner, date and "printed for" at the left of the footer, beside the code
+    and clear of the token and URL printed under it, shrunk if need be to fit."""
+    m = layout.margin
+    labels = LABELS.get(page.language, LABELS["en"])
     details = [
         (labels["event"], page.event_title),
         (labels["partner"], page.partner_name),
@@ -166,7 +177,6 @@ def _draw_footer(canvas: Canvas, page: HandoutPage, layout: Layout) -> None:
     info.append(
         HandoutParagraph(markup(printed), ParagraphStyle("p", parent=info_style, textColor=MUTED))
     )
-    # Event details beside the code, clear of the token and URL printed under it.
     info_bottom = qr_top - layout.qr_size + layout.small_size * 0.4
     info_frame = Frame(
         m,
@@ -180,7 +190,19 @@ def _draw_footer(canvas: Canvas, page: HandoutPage, layout: Layout) -> None:
     )
     info_frame.addFromList([KeepInFrame(info_width, info_frame._aH, info, mode="shrink")], canvas)
 
-    # The caption beside the code, with an arrow pointing at it.
+
+def _draw_scan_caption(
+    canvas: Canvas,
+    page: HandoutPage,
+    layout: Layout,
+    qr_corner: tuple[float, float],
+    caption_w: float,
+    caption_size: float,
+) -> None:
+    """Draw "scan for the full text" beside the code (left of ``qr_corner``, its top-left),
+    with an arrow pointing at it."""
+    qr_x, qr_top = qr_corner
+    labels = LABELS.get(page.language, LABELS["en"])
     caption_style = ParagraphStyle(
         "scan",
         parent=base_style(page, caption_size, 1.3),

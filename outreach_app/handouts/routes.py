@@ -331,6 +331,28 @@ def _event_page(event: Event) -> str:
     return url_for("events.event_detail", event_id=event.id) + "#handouts"
 
 
+def _print_form(
+    event: Event, user: User, handouts: list[Handout], titles: dict[int, str]
+) -> PrintRunForm:
+    """The print form for ``event``: the handouts in use to choose from, the change reason when
+    ``user`` must give one, and when first shown the suggested handout, copies and layout."""
+    form = PrintRunForm()
+    if needs_change_reason(event, user):
+        # Required for "Print" only (the service checks it), so "Preview" works without it.
+        form.change_reason.flags.required = True
+    else:
+        del form.change_reason
+    form.handout.choices = [
+        SelectChoice(str(h.id), handout_label(h, titles[h.id])) for h in handouts
+    ]
+    if not form.is_submitted():
+        chosen = suggested_handout(event, handouts)
+        form.handout.data = str(chosen.id) if chosen is not None else ""
+        form.copies.data = default_copies(event)
+        form.layout.data = default_layout(chosen).value
+    return form
+
+
 @bp.route("/events/<id:event_id>/print-runs/new", methods=["GET", "POST"])
 @login_required
 def new_print_run(event_id: int):
@@ -343,22 +365,9 @@ def new_print_run(event_id: int):
         return _read_only(event)
     handouts = active_handouts()
     titles = {i: v.title for i, v in current_versions([h.id for h in handouts]).items()}
-    form = PrintRunForm()
-    if needs_change_reason(event, user):
-        # Required for "Print" only (the service checks it), so "Preview" works without it.
-        form.change_reason.flags.required = True
-    else:
-        del form.change_reason
-    form.handout.choices = [
-        SelectChoice(str(h.id), handout_label(h, titles[h.id])) for h in handouts
-    ]
+    form = _print_form(event, user, handouts, titles)
     preview_url = None
-    if not form.is_submitted():
-        chosen = suggested_handout(event, handouts)
-        form.handout.data = str(chosen.id) if chosen is not None else ""
-        form.copies.data = default_copies(event)
-        form.layout.data = default_layout(chosen).value
-    else:
+    if form.is_submitted():
         is_valid = form.validate()
         handout = _chosen(handouts, form.handout.data)
         if is_valid and form.print_run.data and handout is not None:

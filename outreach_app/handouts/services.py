@@ -166,6 +166,37 @@ def _page_snapshot(event: Event, user: User | None, language: str) -> dict[str, 
     }
 
 
+def _copies_and_layout(copies: Any, layout: Any) -> tuple[int, PrintLayout]:
+    """The number of copies and the layout asked for; ``ServiceError`` when either is not one
+    that can be printed."""
+    try:
+        count = int(copies)
+    except (TypeError, ValueError):
+        raise ServiceError(_("Enter a whole number of copies."), field="copies") from None
+    if not MIN_COPIES <= count <= MAX_COPIES:
+        raise ServiceError(
+            _("Print between %(low)d and %(high)d copies.", low=MIN_COPIES, high=MAX_COPIES),
+            field="copies",
+        )
+    try:
+        return count, PrintLayout(layout)
+    except ValueError:
+        raise ServiceError(_("Choose a layout from the list."), field="layout") from None
+
+
+def _check_large_print(page: HandoutPage) -> None:
+    """Refuse a text that large print could set only below its promised size."""
+    if body_size_for(page, PrintLayout.LARGE) < LARGE_PRINT_MIN_BODY:
+        raise ServiceError(
+            _(
+                "This handout is too long for large print (at least %(size)d pt on two "
+                "pages). Choose A4, or ask an administrator to shorten it.",
+                size=LARGE_PRINT_MIN_BODY,
+            ),
+            field="layout",
+        )
+
+
 def create_print_run(
     user: User | None,
     event: Event,
@@ -185,32 +216,11 @@ def create_print_run(
     reason = check_change(event, user, change_reason)
     if not handout.is_active:
         raise ServiceError(_("This handout is no longer in use."), field="handout")
-    try:
-        count = int(copies)
-    except (TypeError, ValueError):
-        raise ServiceError(_("Enter a whole number of copies."), field="copies") from None
-    if not MIN_COPIES <= count <= MAX_COPIES:
-        raise ServiceError(
-            _("Print between %(low)d and %(high)d copies.", low=MIN_COPIES, high=MAX_COPIES),
-            field="copies",
-        )
-    try:
-        layout_value = PrintLayout(layout)
-    except ValueError:
-        raise ServiceError(_("Choose a layout from the list."), field="layout") from None
+    count, layout_value = _copies_and_layout(copies, layout)
     version = current_version(handout)
     snapshot = _page_snapshot(event, user, handout.language)
     if layout_value is PrintLayout.LARGE:
-        page = handout_page(version, snapshot, handout.language)
-        if body_size_for(page, layout_value) < LARGE_PRINT_MIN_BODY:
-            raise ServiceError(
-                _(
-                    "This handout is too long for large print (at least %(size)d pt on two "
-                    "pages). Choose A4, or ask an administrator to shorten it.",
-                    size=LARGE_PRINT_MIN_BODY,
-                ),
-                field="layout",
-            )
+        _check_large_print(handout_page(version, snapshot, handout.language))
     run = PrintRun(
         public_id=_new_public_id(),
         event=event,

@@ -51,11 +51,6 @@ class ShippedHandout:
         if not 4 <= len(self.tips) <= 8:
             raise ValueError(f"{self.code}: a handout has 4 to 8 tips")
 
-    @property
-    def text(self) -> HandoutText:
-        """Its text, as the first version in the library holds it."""
-        return HandoutText(self.title, self.lead, self.tips, self.never_ask)
-
     def hotline_text(self, bank_hotline: str) -> str:
         """The hotline note with the bank's hotline filled in."""
         return self.hotline_note.format(bank_hotline=bank_hotline)
