@@ -64,6 +64,8 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    # The interface languages, each named in its own script; handouts are written in the same
+    # ones (handouts.kinds.HandoutLanguage) and the attendee page is shown in them.
     LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
     # Rate limits: every route has the default; login also per account name. ``memory://``

@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -36,6 +37,7 @@ from outreach_app.core.scope import get_scoped_or_404
 from outreach_app.core.validation import ServiceError
 from outreach_app.events.lifecycle import is_locked_for, needs_change_reason
 from outreach_app.events.models import Event, EventStatus
+from outreach_app.events.urls import event_page_url
 from outreach_app.extensions import db
 from outreach_app.handouts.forms import (
     ConfirmForm,
@@ -85,8 +87,6 @@ bp = Blueprint("handouts", __name__)
 
 LIBRARY_PER_PAGE = 20
 PREVIEW_MAX_AGE = 60
-# A language is named in its own script in the handout menu, whatever the interface language.
-LANGUAGE_AUTONYMS = {HandoutLanguage.ZH_CN: "中文", HandoutLanguage.EN: "English"}
 
 
 def _user() -> User:
@@ -281,7 +281,10 @@ def handout_label(handout: Handout, title: str) -> str:
     """How a handout reads in the print menu: "title · 中文 · for seniors"."""
     group = handout.target_group
     audience = _("for %(group)s", group=group.name) if group else _("for everyone")
-    return f"{title} · {LANGUAGE_AUTONYMS[handout.language]} · {audience}"
+    # The language is named in its own script, whatever the interface language, as the
+    # language switch in the header names it.
+    language = current_app.config["LANGUAGES"][handout.language]
+    return f"{title} · {language} · {audience}"
 
 
 def _load_run(event: Event, run_id: int) -> PrintRun:
@@ -328,7 +331,8 @@ class _FinishedFile(io.RawIOBase):
 
 
 def _event_page(event: Event) -> str:
-    return url_for("events.event_detail", event_id=event.id) + "#handouts"
+    """The event's page at its "Handouts" section."""
+    return event_page_url(event) + "#handouts"
 
 
 def _print_form(
