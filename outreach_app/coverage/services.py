@@ -414,6 +414,8 @@ def _breadcrumb(user: User, region: Region) -> list[Region]:
 
 
 def _gaps(user: User, region: Region, period: Period, today: date) -> GapReport:
+    """The areas without a branch (or hard to reach) at or below ``region``: which were reached
+    in the period, and the list of those that were not."""
     gap_access = (BranchAccess.NONE, BranchAccess.HARD_TO_REACH)
     areas = list(
         db.session.scalars(
@@ -424,11 +426,30 @@ def _gaps(user: User, region: Region, period: Period, today: date) -> GapReport:
     )
     if not areas:
         return GapReport(0, 0, 0, 0, 0, 0, [], 0)
-    # Events held per area and month, from its subtree rows, up to this month: an area is
-    # reached once an event took place there, not when one is planned.
     this_month = Month.of(today)
-    events_by_month: dict[int, dict[Month, int]] = defaultdict(dict)
-    area_ids = [a.id for a in areas]
+    held = _months_held(user, [a.id for a in areas], max(this_month, period.last))
+    branches = _branches_by_path()
+    rows = []
+    for area in areas:
+        months = held.get(area.id, set())
+        past = [m for m in months if m <= this_month]
+        last = max(past) if past else None
+        rows.append(
+            GapRow(
+                region=area,
+                reached_in_period=any(period.first <= m <= period.last for m in months),
+                last_event_on=last.first_day if last else None,
+                nearest_branch=_nearest_branch(area, branches),
+            )
+        )
+    return _gap_report(rows)
+
+
+def _months_held(user: User, area_ids: list[int], until: Month) -> dict[int, set[Month]]:
+    """The months up to ``until`` in which an event the user may see was held in each area
+    (its subtree rows): an area is reached once an event took place there, not when one is
+    planned."""
+    held: dict[int, set[Month]] = defaultdict(set)
     for start in range(0, len(area_ids), 500):
         stmt = (
             select(
@@ -440,31 +461,22 @@ def _gaps(user: User, region: Region, period: Period, today: date) -> GapReport:
                 CoverageRollup.region_id.in_(area_ids[start : start + 500]),
                 CoverageRollup.subtree.is_(True),
                 CoverageRollup.dim == DIM_ALL,
-                CoverageRollup.month <= max(this_month, period.last).number,
+                CoverageRollup.month <= until.number,
                 _rollup_scope(user),
             )
             .group_by(CoverageRollup.region_id, CoverageRollup.month)
         )
         for region_id, month, events in db.session.execute(stmt):
             if events:
-                events_by_month[region_id][Month.from_number(month)] = int(events)
-    branches = _branches_by_path()
-    rows = []
-    for area in areas:
-        months = events_by_month.get(area.id, {})
-        past = [m for m in months if m <= this_month]
-        last = max(past) if past else None
-        rows.append(
-            GapRow(
-                region=area,
-                reached_in_period=any(period.first <= m <= period.last for m in months),
-                last_event_on=last.first_day if last else None,
-                nearest_branch=_nearest_branch(area, branches),
-            )
-        )
+                held[region_id].add(Month.from_number(month))
+    return held
+
+
+def _gap_report(rows: list[GapRow]) -> GapReport:
+    """The counts by kind of area, and the gap list: never reached first, then the longest
+    without a visit."""
     none_rows = [r for r in rows if r.region.branch_access is BranchAccess.NONE]
     hard_rows = [r for r in rows if r.region.branch_access is BranchAccess.HARD_TO_REACH]
-    # The gap list: never reached first, then the longest without a visit.
     waiting = sorted(
         (r for r in rows if not r.reached_in_period),
         key=lambda r: (r.last_event_on is not None, r.last_event_on or date.min, r.region.path),
