@@ -1,5 +1,7 @@
-"""Fixtures: a migrated database (SQLite, or PostgreSQL from TEST_DATABASE_URL), the app, a
-client, a CLI runner, and a small world of two districts with a head and staff in each.
+"""Fixtures: a migrated database (SQLite, or PostgreSQL from TEST_DATABASE_URL), the app (and
+csrf_app, the same with CSRF protection on), a client, a CLI runner, a login helper, and a small
+world of two districts with a head and staff in each. Helpers that are no fixtures are in
+tests/helpers.py, test data in tests/factories.py.
 
 Every test gets the one application of the run on the same migrated database, put back as new
 after it: rows are removed (reference data, such as target groups and topics, stays), the
@@ -44,9 +46,10 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
 
 
-# Every engine that connected during the current test: tests make extra apps (CSRF on, other
-# limits), each with its own engine and pool, and a pool left to the garbage collector would
-# drop its open connections at some random later moment.
+# Every engine that connected during the current test: some tests make an app of their own
+# (the production configuration, trusted proxies, another secret key), each with its own engine
+# and pool, and a pool left to the garbage collector would drop its open connections at some
+# random later moment.
 _engines_used: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 

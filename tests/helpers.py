@@ -1,19 +1,24 @@
 """Helpers the test files share: logging in through the real form, the CSRF token of a page,
-reading the personal tokens from their pages, and snapshots of stored rows to show that a
-refused request changed nothing."""
+reading the personal tokens from their pages, snapshots of stored rows to show that a refused
+request changed nothing, and the SQL a block of code runs."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import Row, Table, select
+from sqlalchemy import event as sa_event
 
 from outreach_app.extensions import db
 
 PASSWORD = "correct horse battery staple"
+NEW_PASSWORD = "violet kettle harbour spins"
+SESSION_COOKIE = "outreach_session"
 
 
 def csrf_token_from(html: str) -> str:
@@ -36,6 +41,16 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD, **extra:
     if "csrf_token" not in data and _csrf_enabled(client):
         data["csrf_token"] = csrf_token_from(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={k: v for k, v in data.items() if v is not None})
+
+
+def is_logged_in(client: FlaskClient) -> bool:
+    """The home page answers (200) instead of sending the client to the login page."""
+    response = client.get("/")
+    if response.status_code == 302:
+        assert response.headers["Location"].startswith("/login")
+        return False
+    assert response.status_code == 200
+    return True
 
 
 def logout(client: FlaskClient):
@@ -93,3 +108,24 @@ def stored(app: Flask, model: type, row_id: int) -> Row:
     table = _table(model)
     with app.app_context():
         return db.session.execute(select(table).where(table.c.id == row_id)).one()
+
+
+@contextmanager
+def sql_statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the ``with`` block, in order, to show
+    how many queries a page or a service takes; works inside an app context and outside."""
+    if has_app_context():
+        engine = db.engine
+    else:
+        with app.app_context():
+            engine = db.engine
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)

@@ -17,7 +17,6 @@ from datetime import timedelta
 from http.cookiejar import CookieJar
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, inspect, select
 from werkzeug.serving import make_server
 
@@ -41,6 +40,7 @@ from outreach_app.reference.models import TargetGroup
 from outreach_app.regions.models import Region
 from tests.conftest import csrf_token_from
 from tests.factories import make_print_run
+from tests.helpers import sql_statements
 
 
 @dataclass(frozen=True)
@@ -338,22 +338,12 @@ def test_withdrawn_copy_accepts_nothing(app, client, run):
 def test_guessed_and_real_unknown_tokens_run_the_same_query(app, client, run):
     tokens = bad_tokens(app, run)
     kinds = ["random", "flipped", "other-secret", "unknown-run", "10kb", "sql"]
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as statements:
         seen = {}
         for kind in kinds:
             statements.clear()
             client.get("/s/" + tokens[kind])
             seen[kind] = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", record)
     # One and the same query for every code, forged or not.
     assert len({tuple(v) for v in seen.values()}) == 1 and len(seen["random"]) == 1, seen
     # How long each takes is measured by `make bench` (token_page_spread_pct), not here.
@@ -799,34 +789,16 @@ def test_copy_state_is_one_query(app, run):
     with app.app_context():
         copy = find_copy(run.tokens[0])
         assert copy is not None
-        statements: list[str] = []
-
-        def seen(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        sa_event.listen(db.engine, "before_cursor_execute", seen)
-        try:
+        with sql_statements(app) as statements:
             assert copy_state(copy) == (False, False, False)
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", seen)
         assert len(statements) == 1
 
 
 def test_scan_adds_at_most_one_query_for_the_state(app, client, run):
     token = run.tokens[0]
     client.get(f"/s/{token}")  # warm the caches
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with sql_statements(app) as statements:
         client.get(f"/s/{token}")
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", seen)
     state = [s for s in statements if "quiz_submission" in s and "feedback" in s]
     assert len(state) == 1
 

@@ -25,25 +25,20 @@ from outreach_app.partners.models import Partner
 from outreach_app.regions.models import Branch
 from outreach_app.users.services import create_user, set_active
 from tests.factories import World
-from tests.helpers import PASSWORD, csrf_token_from, login
+from tests.helpers import (
+    NEW_PASSWORD,
+    PASSWORD,
+    SESSION_COOKIE,
+    csrf_token_from,
+    is_logged_in,
+    login,
+)
 
-SESSION_COOKIE = "outreach_session"
 REMEMBER_COOKIE = "outreach_remember"
 GENERIC_FAILURE = "The user name or password is wrong, or the account is disabled."
-NEW_PASSWORD = "violet kettle harbour spins"
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def is_logged_in(client: FlaskClient) -> bool:
-    """The home page answers (200) instead of sending the client to the login page."""
-    response = client.get("/")
-    if response.status_code == 302:
-        assert response.headers["Location"].startswith("/login")
-        return False
-    assert response.status_code == 200
-    return True
 
 
 def cookie_value(client: FlaskClient, name: str) -> str | None:

@@ -14,7 +14,6 @@ import pytest
 from flask import render_template_string
 from flask_login import login_user
 from PIL import ExifTags, Image, ImageCms
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from outreach_app.audit.models import AuditLog
@@ -26,7 +25,7 @@ from outreach_app.events.models import Event, EventAttendance, EventPhoto, Event
 from outreach_app.extensions import db
 from outreach_app.reference.models import TargetGroup
 from tests.factories import make_photo
-from tests.helpers import snapshot, stored
+from tests.helpers import snapshot, sql_statements, stored
 
 MB = 1024 * 1024
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -528,24 +527,15 @@ def test_invisible_characters_are_removed_from_the_texts(app, client, auth, worl
 
 def render_panel(app, event_id: int, username: str) -> tuple[str, int]:
     """The panel as the event page includes it, and how many queries rendering it took."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
     with app.test_request_context("/?lang=en"):
         user = db.session.execute(select(User).where(User.username == username)).scalar_one()
         login_user(user)
         event = db.session.get(Event, event_id)
         _ = user.role, event.status
-        engine = db.engine
-        sa_event.listen(engine, "before_cursor_execute", count)
-        try:
+        with sql_statements(app) as statements:
             html = render_template_string(
                 '{% include "event_reports/_panel.html" ignore missing %}', event=event
             )
-        finally:
-            sa_event.remove(engine, "before_cursor_execute", count)
     return html, len(statements)
 
 

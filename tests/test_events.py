@@ -9,7 +9,6 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from outreach_app.audit.models import AuditLog
@@ -31,7 +30,7 @@ from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
 from tests.conftest import PASSWORD
 from tests.factories import add_event, make_branch, make_partner, make_user
-from tests.helpers import snapshot, stored
+from tests.helpers import snapshot, sql_statements, stored
 
 # What an event is stored in: a refused request leaves all of it as it was.
 EVENT_TABLES = (Event, event_target_group, event_topic, event_staff)
@@ -891,16 +890,8 @@ def test_clashes_take_at_most_two_queries(app, world):
             for n in range(20)
             for start, end in plan.occurrences[:1]
         ]
-        statements: list[str] = []
-
-        def count(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        sa_event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with sql_statements(app) as statements:
             assert find_conflicts(admin, plan) == []
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 2
     assert "event_staff.user_id IN" in statements[0]
     assert "event.partner_id =" in statements[1]

@@ -7,7 +7,6 @@ import re
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from outreach_app.audit.models import AuditLog
@@ -16,7 +15,7 @@ from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.regions.models import Branch, Region
 from tests.factories import make_event, make_partner
-from tests.helpers import snapshot, stored
+from tests.helpers import snapshot, sql_statements, stored
 
 ROLES = ["admin", "head_a", "staff_a", "staff_b"]
 IN_SCOPE = {
@@ -692,18 +691,8 @@ def test_partner_page_without_events(app, english, auth, world):
 
 def test_partner_page_shows_latest_20_events_without_a_query_per_row(app, client, auth, world):
     def queries_for_page() -> int:
-        statements: list[str] = []
-
-        def count(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        sa_event.listen(engine, "before_cursor_execute", count)
-        try:
+        with sql_statements(app) as statements:
             html = client.get(f"/partners/{world.partner_a_id}").get_data(as_text=True)
-        finally:
-            sa_event.remove(engine, "before_cursor_execute", count)
         return len(statements), html
 
     auth.login("admin")

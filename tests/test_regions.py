@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -26,6 +26,7 @@ from outreach_app.regions.models import Branch, BranchAccess, Region
 from outreach_app.regions.tree import load_region_tree
 from tests.conftest import PASSWORD
 from tests.factories import make_branch, make_user
+from tests.helpers import sql_statements
 
 HEADER = "division_code,name,name_en,parent_code,branch_access,is_rural"
 WORLD_REGIONS = {
@@ -281,16 +282,8 @@ def test_tree_shows_every_region_with_its_facts(client, auth, world, english):
 
 def test_tree_is_loaded_in_one_query_and_nested_in_python(app, world):
     with app.app_context():
-        statements: list[str] = []
-
-        def remember(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", remember)
-        try:
+        with sql_statements(app) as statements:
             tree = load_region_tree()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", remember)
         assert len(statements) == 1
         assert len(tree) == 7
         (city,) = tree.roots

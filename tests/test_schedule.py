@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 from openpyxl import load_workbook
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from werkzeug.datastructures import Headers
 
@@ -24,7 +23,7 @@ from outreach_app.regions.models import Branch, Region
 from outreach_app.schedule.exports import xlsx_workbook
 from outreach_app.schedule.services import EventFilters, event_page
 from tests.factories import add_event, make_partner
-from tests.helpers import feed_path
+from tests.helpers import feed_path, sql_statements
 
 ROLES_SEEING = {
     "admin": {"a", "b"},
@@ -414,18 +413,8 @@ def test_list_queries_do_not_grow_with_the_rows(app, client, auth, world):
     auth.login("admin")
 
     def statements(path: str) -> int:
-        seen: list[str] = []
-
-        def count(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        sa_event.listen(engine, "before_cursor_execute", count)
-        try:
+        with sql_statements(app) as seen:
             assert client.get(path).status_code == 200
-        finally:
-            sa_event.remove(engine, "before_cursor_execute", count)
         return len(seen)
 
     few = statements("/events/")

@@ -26,16 +26,15 @@ from outreach_app.regions.models import Branch
 from outreach_app.schedule.feed import feed_token, renew_feed
 from tests.factories import World
 from tests.helpers import (
+    NEW_PASSWORD,
     PASSWORD,
+    SESSION_COOKIE,
     api_request,
     api_token_from_page,
     csrf_token_from,
     feed_path,
     login,
 )
-
-SESSION_COOKIE = "outreach_session"
-NEW_PASSWORD = "violet kettle harbour spins"
 
 
 @dataclass(frozen=True)

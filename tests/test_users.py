@@ -18,10 +18,7 @@ from outreach_app.core.roles import Role
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch
 from tests.factories import World, make_user
-from tests.helpers import PASSWORD, login, snapshot
-
-NEW_PASSWORD = "violet kettle harbour spins"
-
+from tests.helpers import NEW_PASSWORD, PASSWORD, is_logged_in, login, snapshot
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -46,11 +43,6 @@ def audit_actions(app: Flask, user_id: int) -> list[str]:
             .order_by(AuditLog.id)
         )
         return list(db.session.execute(stmt).scalars())
-
-
-def is_logged_in(client: FlaskClient) -> bool:
-    """True when the home page answers instead of sending the client to the login page."""
-    return client.get("/").status_code == 200
 
 
 def new_user_form(**overrides: str) -> dict[str, str]:
