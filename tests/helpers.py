@@ -1,9 +1,11 @@
 """Helpers the test files share: logging in through the real form, the CSRF token of a page,
 reading the personal tokens from their pages, snapshots of stored rows to show that a refused
-request changed nothing, and the SQL a block of code runs."""
+request changed nothing, the audit entries about an object, and the SQL a block of code
+runs."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Row, Table, select
 from sqlalchemy import event as sa_event
 
+from outreach_app.audit.models import AuditLog
 from outreach_app.extensions import db
 
 PASSWORD = "correct horse battery staple"
@@ -108,6 +111,22 @@ def stored(app: Flask, model: type, row_id: int) -> Row:
     table = _table(model)
     with app.app_context():
         return db.session.execute(select(table).where(table.c.id == row_id)).one()
+
+
+def audit_entries(app: Flask, object_type: str, object_id: int) -> list[tuple[str, dict]]:
+    """The audit entries about one object (``"event"``, 7), oldest first, as (action, detail)."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(AuditLog.action, AuditLog.detail)
+            .where(AuditLog.object_type == object_type, AuditLog.object_id == object_id)
+            .order_by(AuditLog.id)
+        ).all()
+        return [(action, json.loads(detail)) for action, detail in rows]
+
+
+def audit_actions(app: Flask, object_type: str, object_id: int) -> list[str]:
+    """The actions of the audit entries about one object, oldest first."""
+    return [action for action, _ in audit_entries(app, object_type, object_id)]
 
 
 @contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import struct
@@ -25,7 +24,7 @@ from outreach_app.events.models import Event, EventAttendance, EventPhoto, Event
 from outreach_app.extensions import db
 from outreach_app.reference.models import TargetGroup
 from tests.factories import make_photo
-from tests.helpers import snapshot, sql_statements, stored
+from tests.helpers import audit_entries, snapshot, sql_statements, stored
 
 MB = 1024 * 1024
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -92,16 +91,6 @@ def photo_count(app, event_id: int) -> int:
     with app.app_context():
         stmt = select(func.count(EventPhoto.id)).where(EventPhoto.event_id == event_id)
         return db.session.execute(stmt).scalar_one()
-
-
-def audit(app, event_id: int) -> list[tuple[str, dict]]:
-    with app.app_context():
-        rows = db.session.execute(
-            select(AuditLog.action, AuditLog.detail)
-            .where(AuditLog.object_type == "event", AuditLog.object_id == event_id)
-            .order_by(AuditLog.id)
-        ).all()
-        return [(action, json.loads(detail)) for action, detail in rows]
 
 
 def add_photos(app, event_id: int, count: int = 1, caption: str = "") -> list[int]:
@@ -361,7 +350,7 @@ def test_report_completes_a_confirmed_event(app, english, auth, world):
         assert event.issues_raised == "一位老人反映手机银行转账限额问题，需回访。"
         stored = {a.target_group_id: a.headcount for a in event.attendance}
     assert stored == {ids["seniors"]: 30, ids["disabled"]: 2}  # zeros are not stored
-    actions = audit(app, world.event_a_id)
+    actions = audit_entries(app, "event", world.event_a_id)
     assert [a for a, _ in actions][-2:] == ["event.change_status", "event_report.save"]
     detail = actions[-1][1]
     assert detail["attendance_total"] == 32
@@ -417,7 +406,7 @@ def test_completed_report_is_editable_by_admins_and_heads(app, english, auth, wo
         assert event.report_summary == "修改后的总结"
         stored = {a.target_group_id: a.headcount for a in event.attendance}
     assert stored == {ids["youth"]: 12, ids["general"]: 8}
-    actions = audit(app, world.event_a_id)
+    actions = audit_entries(app, "event", world.event_a_id)
     assert actions[-1][0] == "event_report.save"
     assert actions[-1][1]["completed"] is False
     assert actions[-1][1]["attendance_total"] == 20
@@ -606,7 +595,7 @@ def test_upload_a_jpeg(app, english, auth, world, uploads):
     assert photo.byte_size == (uploads / photo.file_name).stat().st_size
     thumb = open_image(uploads / (photo.file_name[:-4] + ".thumb.jpg"))
     assert thumb.format == "JPEG" and max(thumb.size) == 400
-    assert audit(app, world.event_a_id)[-1][0] == "event_photo.add"
+    assert audit_entries(app, "event", world.event_a_id)[-1][0] == "event_photo.add"
     page = english.get(response.headers["Location"]).get_data(as_text=True)
     assert "Photo added." in page
     assert 'data-testid="photo"' in page
@@ -942,7 +931,7 @@ def test_remove_a_photo(app, english, auth, world, uploads):
     assert get_photo(app, remove) is None
     kept = get_photo(app, keep)
     assert stored_files(uploads) == sorted([kept.file_name, kept.file_name[:-4] + ".thumb.jpg"])
-    assert audit(app, world.event_a_id)[-1] == (
+    assert audit_entries(app, "event", world.event_a_id)[-1] == (
         "event_photo.delete",
         {"caption": "合影", "photo_id": remove},
     )

@@ -4,14 +4,12 @@ the history on the event page. Real requests on the real database; nothing is mo
 from __future__ import annotations
 
 import html as html_lib
-import json
 import re
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from outreach_app.audit.models import AuditLog
 from outreach_app.auth.models import User
 from outreach_app.core.roles import Role
 from outreach_app.events.conflicts import find_conflicts
@@ -30,7 +28,7 @@ from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
 from tests.conftest import PASSWORD
 from tests.factories import add_event, make_branch, make_partner, make_user
-from tests.helpers import snapshot, sql_statements, stored
+from tests.helpers import audit_entries, snapshot, sql_statements, stored
 
 # What an event is stored in: a refused request leaves all of it as it was.
 EVENT_TABLES = (Event, event_target_group, event_topic, event_staff)
@@ -85,16 +83,6 @@ def events_titled(app, title: str) -> list[Event]:
             _ = (event.target_groups, event.topics, event.staff, event.partner, event.region)
             db.session.expunge(event)
         return events
-
-
-def audit_entries(app, event_id: int) -> list[tuple[str, dict]]:
-    with app.app_context():
-        rows = db.session.execute(
-            select(AuditLog)
-            .where(AuditLog.object_type == "event", AuditLog.object_id == event_id)
-            .order_by(AuditLog.id)
-        ).scalars()
-        return [(row.action, json.loads(row.detail)) for row in rows]
 
 
 def set_status(app, event_id: int, status: EventStatus) -> None:
@@ -216,7 +204,7 @@ def test_staff_plans_an_event_with_region_and_venue_from_the_partner(app, client
     assert {g.code for g in event.target_groups} == {"seniors", "general"}
     assert {t.code for t in event.topics} == {"fraud_telecom", "fraud_pension"}
     assert event.series_key is None
-    [(action, detail)] = audit_entries(app, event.id)
+    [(action, detail)] = audit_entries(app, "event", event.id)
     assert action == "event.create"
     assert detail["changes"]["title"] == "八大湖社区防诈骗讲座"
     assert detail["changes"]["notes"] is False
@@ -495,7 +483,7 @@ def test_edit_form_is_filled_in_and_saves_changes_with_an_audit_entry(app, engli
     response = english.post(f"/events/{world.event_a_id}/edit", data=data)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/events/{world.event_a_id}"
-    action, detail = audit_entries(app, world.event_a_id)[-1]
+    action, detail = audit_entries(app, "event", world.event_a_id)[-1]
     assert action == "event.update"
     assert detail["changes"]["title"] == ["湛山社区防诈讲座", "湛山社区防诈讲座（改）"]
     assert "starts_at" in detail["changes"]
@@ -519,7 +507,7 @@ def test_saving_an_unchanged_event_records_nothing(app, english, auth, world):
         )
     response = english.post(f"/events/{world.event_a_id}/edit", data=data, follow_redirects=True)
     assert "Nothing was changed." in response.get_data(as_text=True)
-    assert audit_entries(app, world.event_a_id) == []
+    assert audit_entries(app, "event", world.event_a_id) == []
 
 
 def test_edit_refuses_bad_input_and_changes_nothing(app, english, auth, world):
@@ -590,7 +578,7 @@ def test_changing_a_completed_event_needs_a_reason_kept_in_its_history(
     )
     assert "Keep the reason under 500 characters." in too_long.get_data(as_text=True)
     assert snapshot(app, *EVENT_TABLES) == before
-    assert audit_entries(app, world.event_a_id) == []
+    assert audit_entries(app, "event", world.event_a_id) == []
 
     response = english.post(
         f"/events/{world.event_a_id}/edit",
@@ -599,7 +587,7 @@ def test_changing_a_completed_event_needs_a_reason_kept_in_its_history(
     )
     assert response.status_code == 200
     assert stored(app, Event, world.event_a_id).title == "改标题"
-    [(action, detail)] = audit_entries(app, world.event_a_id)
+    [(action, detail)] = audit_entries(app, "event", world.event_a_id)
     assert action == "event.update" and detail["reason"] == "活动名称 写错了"
     history = response.get_data(as_text=True).split('data-testid="history"', 1)[1]
     assert "Details changed" in history and "Reason: 活动名称 写错了" in history
@@ -679,7 +667,7 @@ def test_weekly_series_by_count(app, english, auth, world):
     assert re.fullmatch(r"[0-9a-f]{32}", events[0].series_key)
     assert all([p.id for p in e.staff] == [world.staff_a_id] for e in events)
     for event in events:
-        [(action, detail)] = audit_entries(app, event.id)
+        [(action, detail)] = audit_entries(app, "event", event.id)
         assert (action, detail["series_size"]) == ("event.create", 4)
 
 
@@ -767,7 +755,7 @@ def test_duplicate_opens_the_form_a_week_later_and_saves_a_new_event(app, englis
     copies = events_titled(app, "湛山社区防诈讲座")
     assert len(copies) == 2
     new_id = max(e.id for e in copies)
-    [(action, detail)] = audit_entries(app, new_id)
+    [(action, detail)] = audit_entries(app, "event", new_id)
     assert detail["copied_from"] == world.event_a_id
 
 
@@ -915,7 +903,9 @@ def test_confirm_then_back_to_planned(app, english, auth, world):
     assert stored(app, Event, world.event_a_id).status is EventStatus.CONFIRMED
     post_status(english, world.event_a_id, "planned")
     assert stored(app, Event, world.event_a_id).status is EventStatus.PLANNED
-    assert [a for a, _ in audit_entries(app, world.event_a_id)] == ["event.change_status"] * 2
+    assert [a for a, _ in audit_entries(app, "event", world.event_a_id)] == [
+        "event.change_status"
+    ] * 2
 
 
 @pytest.mark.parametrize(
@@ -939,7 +929,7 @@ def test_disallowed_moves_are_refused(app, english, auth, world, status, to, mes
     html = english.get(response.headers["Location"]).get_data(as_text=True)
     assert message in text_of(html)
     assert snapshot(app, *EVENT_TABLES) == before
-    assert audit_entries(app, world.event_a_id) == []
+    assert audit_entries(app, "event", world.event_a_id) == []
 
 
 def test_completing_goes_to_the_report(app, client, auth, world):

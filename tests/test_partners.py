@@ -15,7 +15,7 @@ from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.regions.models import Branch, Region
 from tests.factories import make_event, make_partner
-from tests.helpers import snapshot, sql_statements, stored
+from tests.helpers import audit_actions, snapshot, sql_statements, stored
 
 ROLES = ["admin", "head_a", "staff_a", "staff_b"]
 IN_SCOPE = {
@@ -53,17 +53,6 @@ def valid_form(world, which: str = "a", **changes) -> dict[str, str]:
 def partner_count(app) -> int:
     with app.app_context():
         return db.session.execute(select(func.count(Partner.id))).scalar_one()
-
-
-def audit_actions(app, partner_id: int) -> list[str]:
-    with app.app_context():
-        return list(
-            db.session.execute(
-                select(AuditLog.action)
-                .where(AuditLog.object_type == "partner", AuditLog.object_id == partner_id)
-                .order_by(AuditLog.id)
-            ).scalars()
-        )
 
 
 def find_partner(app, name: str) -> Partner | None:
@@ -147,7 +136,7 @@ def test_access_matrix(app, client, auth, world, method, path, username, which):
         assert response.status_code == 404
         assert PARTNER_NAMES[which] not in response.get_data(as_text=True)
         assert snapshot(app, Partner) == before
-        assert audit_actions(app, partner_id) == []
+        assert audit_actions(app, "partner", partner_id) == []
 
 
 @pytest.mark.parametrize(
@@ -357,7 +346,7 @@ def test_create_partner(app, client, auth, world, username, which):
     assert partner.branch_id == (world.branch_a_id if which == "a" else world.branch_b_id)
     assert partner.kind is PartnerKind.SCHOOL
     assert partner.contact_phone == "0532-8000 0000"
-    assert audit_actions(app, partner.id) == ["partner.create"]
+    assert audit_actions(app, "partner", partner.id) == ["partner.create"]
     assert PARTNER_NAMES[which] not in client.get(f"/partners/{partner.id}").get_data(as_text=True)
 
 
@@ -430,7 +419,7 @@ def test_forged_values_are_refused_on_edit(
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert snapshot(app, Partner) == before
-    assert audit_actions(app, world.partner_a_id) == []
+    assert audit_actions(app, "partner", world.partner_a_id) == []
 
 
 @pytest.mark.parametrize(
@@ -538,7 +527,7 @@ def test_edit_partner(app, english, auth, world):
     assert after.name == "湛山社区居委会（新）"
     assert after.kind is PartnerKind.SENIOR_HOME
     assert after.notes == "周三下午有空"
-    assert audit_actions(app, world.partner_a_id) == ["partner.update"]
+    assert audit_actions(app, "partner", world.partner_a_id) == ["partner.update"]
     with app.app_context():
         detail = json.loads(
             db.session.execute(
@@ -567,7 +556,7 @@ def test_saving_unchanged_partner_changes_nothing(app, english, auth, world):
         f"/partners/{world.partner_a_id}/edit", data=data, follow_redirects=True
     )
     assert "Nothing was changed." in response.get_data(as_text=True)
-    assert audit_actions(app, world.partner_a_id) == []
+    assert audit_actions(app, "partner", world.partner_a_id) == []
 
 
 def test_region_set_by_an_admin_outside_the_scope_may_stay(app, client, auth, world):
@@ -615,7 +604,7 @@ def test_archive_and_restore(app, english, auth, world):
     assert english.post(f"/partners/{pid}/restore").status_code == 302
     assert stored(app, Partner, pid).is_archived is False
     assert PARTNER_NAMES["a"] in english.get("/partners/").get_data(as_text=True)
-    assert audit_actions(app, pid) == ["partner.archive", "partner.restore"]
+    assert audit_actions(app, "partner", pid) == ["partner.archive", "partner.restore"]
 
 
 def test_restore_needs_post(client, auth, world):

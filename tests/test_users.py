@@ -18,7 +18,7 @@ from outreach_app.core.roles import Role
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch
 from tests.factories import World, make_user
-from tests.helpers import NEW_PASSWORD, PASSWORD, is_logged_in, login, snapshot
+from tests.helpers import NEW_PASSWORD, PASSWORD, audit_actions, is_logged_in, login, snapshot
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -32,17 +32,6 @@ def get_user(app: Flask, username: str) -> User | None:
         if user is not None:
             db.session.expunge(user)
         return user
-
-
-def audit_actions(app: Flask, user_id: int) -> list[str]:
-    """The audit actions recorded about one user, oldest first."""
-    with app.app_context():
-        stmt = (
-            select(AuditLog.action)
-            .where(AuditLog.object_type == "user", AuditLog.object_id == user_id)
-            .order_by(AuditLog.id)
-        )
-        return list(db.session.execute(stmt).scalars())
 
 
 def new_user_form(**overrides: str) -> dict[str, str]:
@@ -293,7 +282,7 @@ def test_admin_creates_staff_and_the_new_user_logs_in(app, admin_client, world):
     assert response.headers["Location"] == f"/admin/users/{user.id}/edit"
     assert (user.role, user.branch_id, user.region_id) == (Role.STAFF, world.branch_a_id, None)
     assert user.display_name == "王芳" and user.is_active
-    assert audit_actions(app, user.id) == ["user.create"]
+    assert audit_actions(app, "user", user.id) == ["user.create"]
     assert "User wang.fang has been created." in admin_client.get(
         response.headers["Location"]
     ).get_data(as_text=True)
@@ -485,7 +474,7 @@ def test_renaming_keeps_sessions(app, admin_client, world):
     assert after.display_name == "张宣教(新)"
     assert after.session_version == user.session_version
     assert is_logged_in(staff)
-    assert audit_actions(app, world.staff_a_id) == ["login.succeed", "user.update"]
+    assert audit_actions(app, "user", world.staff_a_id) == ["login.succeed", "user.update"]
 
 
 def test_changing_role_and_scope_ends_sessions(app, admin_client, world):
@@ -530,7 +519,7 @@ def test_saving_unchanged_form_changes_nothing(app, admin_client, world):
         as_text=True
     )
     assert snapshot(app, User) == before
-    assert audit_actions(app, world.head_a_id) == []
+    assert audit_actions(app, "user", world.head_a_id) == []
 
 
 @pytest.mark.parametrize(
@@ -672,7 +661,7 @@ def test_deactivate_asks_first_then_ends_sessions(app, admin_client, world):
     assert after.is_active is False
     assert not is_logged_in(staff)
     assert login(app.test_client(), "staff_a").status_code == 200  # refused, form again
-    assert audit_actions(app, world.staff_a_id)[-1] == "user.deactivate"
+    assert audit_actions(app, "user", world.staff_a_id)[-1] == "user.deactivate"
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "has been deactivated and logged out." in page
     assert f'action="/admin/users/{world.staff_a_id}/reactivate"' in page
@@ -680,7 +669,7 @@ def test_deactivate_asks_first_then_ends_sessions(app, admin_client, world):
     response = admin_client.post(f"/admin/users/{world.staff_a_id}/reactivate")
     assert response.status_code == 302
     assert get_user(app, "staff_a").is_active is True
-    assert audit_actions(app, world.staff_a_id)[-1] == "user.activate"
+    assert audit_actions(app, "user", world.staff_a_id)[-1] == "user.activate"
     again = app.test_client()
     assert login(again, "staff_a").status_code == 302
     assert is_logged_in(again)
