@@ -1,10 +1,15 @@
-"""Files people download: safe names in headers, and spreadsheet cells that stay text."""
+"""Files people download: safe names in headers, spreadsheet cells that stay text, and large
+files written to disk rather than held in memory."""
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import tempfile
 import unicodedata
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 from urllib.parse import quote
 
 # Characters that end or split a header, quote a value, or name a folder.
@@ -46,3 +51,50 @@ def spreadsheet_safe(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+class _FinishedFile(io.RawIOBase):
+    """Read access to a finished temporary file through a descriptor of its own.
+
+    The response closes it once sent; if a response is dropped unsent (as a test client may do)
+    the descriptor is still closed when this object goes away, without an "unclosed file" warning.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = os.read(self._fd, len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return os.lseek(self._fd, offset, whence)
+
+    def tell(self) -> int:
+        return os.lseek(self._fd, 0, os.SEEK_CUR)
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+def spooled(write: Callable[[IO[bytes]], object]) -> tuple[io.RawIOBase, int]:
+    """What ``write`` writes, in a temporary file on disk: a readable file at its start (for
+    ``send_file``, which closes it) and its size in bytes. The file has no name, so it goes
+    when closed, also if the response is never sent."""
+    with tempfile.TemporaryFile() as stream:
+        write(stream)
+        stream.flush()
+        size = stream.tell()
+        finished = _FinishedFile(os.dup(stream.fileno()))
+    finished.seek(0)
+    return finished, size

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import os
-import tempfile
 from dataclasses import replace
 from typing import Any
 
@@ -29,7 +26,7 @@ from wtforms.fields.choices import SelectChoice
 
 from outreach_app.auth.models import User
 from outreach_app.core.access import admin_required
-from outreach_app.core.downloads import content_disposition
+from outreach_app.core.downloads import content_disposition, spooled
 from outreach_app.core.forms import csrf_failed, show_errors
 from outreach_app.core.pagination import paginate
 from outreach_app.core.roles import Role
@@ -296,40 +293,6 @@ def _load_run(event: Event, run_id: int) -> PrintRun:
     return run
 
 
-class _FinishedFile(io.RawIOBase):
-    """Read access to a finished temporary file through a descriptor of its own.
-
-    The response closes it once sent; if a response is dropped unsent (as a test client may do)
-    the descriptor is still closed when this object goes away, without an "unclosed file" warning.
-    """
-
-    def __init__(self, fd: int) -> None:
-        super().__init__()
-        self._fd = fd
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = os.read(self._fd, len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        return os.lseek(self._fd, offset, whence)
-
-    def tell(self) -> int:
-        return os.lseek(self._fd, 0, os.SEEK_CUR)
-
-    def close(self) -> None:
-        if not self.closed:
-            os.close(self._fd)
-        super().close()
-
-
 def _event_page(event: Event) -> str:
     """The event's page at its "Handouts" section."""
     return event_page_url(event) + "#handouts"
@@ -447,12 +410,7 @@ def download_print_run(event_id: int, run_id: int):
     if run.is_revoked:
         return render_template("handouts/withdrawn.html", event=event, run=run), 410
     # A large run is tens of megabytes: spool it to disk rather than hold it in memory.
-    with tempfile.TemporaryFile() as stream:
-        write_print_run(run, stream)
-        stream.flush()
-        size = stream.tell()
-        pdf = _FinishedFile(os.dup(stream.fileno()))
-    pdf.seek(0)
+    pdf, size = spooled(lambda stream: write_print_run(run, stream))
     response = send_file(pdf, mimetype="application/pdf", etag=False, conditional=False)
     response.content_length = size
     response.headers["Content-Disposition"] = content_disposition(print_run_filename(run))
