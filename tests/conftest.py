@@ -26,10 +26,7 @@ from outreach_app import create_app
 from outreach_app.extensions import db, limiter
 from outreach_app.handouts.seed import insert_shipped_handouts
 from tests.factories import World, build_world
-from tests.helpers import PASSWORD, csrf_token_from, login, logout
-
-# Test files import these two from here as well as from tests.helpers.
-__all__ = ["PASSWORD", "csrf_token_from"]
+from tests.helpers import PASSWORD, login, logout
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -20,8 +20,8 @@ from outreach_app.core.roles import Role
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from outreach_app.regions.models import Region
-from tests.conftest import AuthActions
 from tests.factories import make_photo, make_print_run
+from tests.helpers import login
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -189,7 +189,7 @@ def _clients(app, usernames):
         client = app.test_client()
         client.set_cookie("outreach_lang", "en")
         if username:
-            AuthActions(client).login(username)
+            login(client, username)
         yield username, client
 
 

@@ -38,9 +38,8 @@ from outreach_app.handouts.services import copy_token, current_version, handout_
 from outreach_app.handouts.tokens import format_for_print, make_token
 from outreach_app.reference.models import TargetGroup
 from outreach_app.regions.models import Region
-from tests.conftest import csrf_token_from
 from tests.factories import make_print_run
-from tests.helpers import sql_statements
+from tests.helpers import csrf_token_from, sql_statements
 
 
 @dataclass(frozen=True)

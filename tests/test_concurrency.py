@@ -23,8 +23,8 @@ from outreach_app.event_reports import services as report_services
 from outreach_app.events.models import Event, EventKind, EventPhoto, EventStatus
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch, Region
-from tests.conftest import AuthActions
 from tests.factories import make_event, make_region
+from tests.helpers import login
 from tests.locking import HANG_GUARD_SECONDS, backend_pid, postgres_only, wait_until_blocked
 from tests.test_coverage_rollups import assert_consistent
 from tests.test_event_reports import confirm, jpeg, report_form, stored_files, upload
@@ -204,7 +204,7 @@ def test_20_concurrent_reports_of_sibling_events_all_succeed(app, world, sibling
     clients = []
     for _ in sibling_events:
         client = app.test_client()
-        assert AuthActions(client).login("admin").status_code == 302
+        assert login(client, "admin").status_code == 302
         clients.append(client)
     forms = [
         report_form(app, seniors=10 + i, youth=i + 1, handouts_distributed=str(5 * i))

@@ -36,7 +36,6 @@ from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.reference.models import TargetGroup
 from outreach_app.regions.models import Branch, BranchAccess, Region
-from tests.conftest import PASSWORD
 from tests.coverage_data import (
     build_coverage_world,
     expected_report,
@@ -48,6 +47,7 @@ from tests.coverage_data import (
     twelve_months,
 )
 from tests.factories import make_event, make_partner, make_print_run, make_region
+from tests.helpers import PASSWORD
 
 
 @pytest.fixture

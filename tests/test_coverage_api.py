@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
 from tests.coverage_data import (
     build_coverage_world,
     expected_report,
@@ -12,7 +11,7 @@ from tests.coverage_data import (
     slim_json,
     twelve_months,
 )
-from tests.helpers import api_request, api_token_from_page
+from tests.helpers import PASSWORD, api_request, api_token_from_page
 
 
 @pytest.fixture

@@ -26,9 +26,8 @@ from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
-from tests.conftest import PASSWORD
 from tests.factories import add_event, make_branch, make_partner, make_user
-from tests.helpers import audit_entries, snapshot, sql_statements, stored
+from tests.helpers import PASSWORD, audit_entries, snapshot, sql_statements, stored
 
 # What an event is stored in: a refused request leaves all of it as it was.
 EVENT_TABLES = (Event, event_target_group, event_topic, event_staff)

@@ -11,8 +11,7 @@ from outreach_app.extensions import db
 from outreach_app.handouts.models import Handout, HandoutLanguage, HandoutVersion
 from outreach_app.handouts.services import current_version, handout_by_code
 from outreach_app.reference.models import TargetGroup, Topic
-from tests.conftest import csrf_token_from
-from tests.helpers import login
+from tests.helpers import csrf_token_from, login
 
 TIPS = ["挂断陌生来电。", "不要转账。", "不给验证码。", "打 96110 咨询。"]
 

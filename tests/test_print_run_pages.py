@@ -20,9 +20,8 @@ from outreach_app.extensions import db
 from outreach_app.handouts.layout import LAYOUT_SPECS
 from outreach_app.handouts.models import HandoutVersion, PrintRun
 from outreach_app.handouts.services import handout_by_code
-from tests.conftest import csrf_token_from
 from tests.factories import make_print_run
-from tests.helpers import login
+from tests.helpers import csrf_token_from, login
 
 
 def _run_count(app) -> int:

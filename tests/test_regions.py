@@ -24,9 +24,8 @@ from outreach_app.regions.imports import (
 )
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from outreach_app.regions.tree import load_region_tree
-from tests.conftest import PASSWORD
 from tests.factories import make_branch, make_user
-from tests.helpers import sql_statements
+from tests.helpers import PASSWORD, sql_statements
 
 HEADER = "division_code,name,name_en,parent_code,branch_access,is_rural"
 WORLD_REGIONS = {

@@ -23,8 +23,8 @@ from outreach_app.coverage import rollups
 from outreach_app.coverage.models import CoverageRollup
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
-from tests.conftest import PASSWORD
 from tests.factories import World, make_print_run
+from tests.helpers import PASSWORD
 
 DAY = timedelta(days=1)
 

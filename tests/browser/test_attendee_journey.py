@@ -20,8 +20,8 @@ from outreach_app.extensions import db
 from outreach_app.handouts.content import quiz_for
 from outreach_app.handouts.services import copy_token
 from tests.browser.conftest import login, screenshot
-from tests.conftest import PASSWORD
 from tests.factories import make_print_run
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -16,9 +16,9 @@ from outreach_app.core.roles import Role
 from outreach_app.extensions import db
 from outreach_app.regions.models import Region
 from tests.browser.conftest import SCREENSHOTS, login, screenshot
-from tests.conftest import PASSWORD
 from tests.coverage_data import build_coverage_world
 from tests.factories import make_user
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 

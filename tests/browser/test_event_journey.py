@@ -8,7 +8,7 @@ from outreach_app.events.models import Event, EventAttendance, EventStatus
 from outreach_app.extensions import db
 from outreach_app.reference.models import TargetGroup
 from tests.browser.conftest import login, screenshot
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 

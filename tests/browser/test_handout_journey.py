@@ -9,8 +9,8 @@ from outreach_app.extensions import db
 from outreach_app.handouts.models import PrintRun
 from outreach_app.handouts.services import handout_by_code
 from tests.browser.conftest import login, screenshot
-from tests.conftest import PASSWORD
 from tests.factories import make_print_run
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.browser.conftest import login, screenshot
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.models import Handout
 from tests.browser.conftest import login, screenshot
-from tests.conftest import PASSWORD
 from tests.factories import make_photo, make_print_run
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 
