@@ -98,7 +98,7 @@ LOGIN_FAILURES = RetentionRule(
 def purge_expired(now: datetime | None = None, dry_run: bool = False) -> list[Purge]:
     """Purge every kind of data past its retention period; flushes, the caller commits.
 
-    Outside a dry run each kind writes one ``data_purged`` audit row, also when none expired,
+    Outside a dry run each kind writes one ``data.purge`` audit row, also when none expired,
     so the log shows that the scheduled purge ran.
     """
     now = now or utcnow()

@@ -1,4 +1,4 @@
-"""Route guards by role; object-level scope is in ``auth.scope``."""
+"""Route guards by role; object-level scope is in ``core.scope``."""
 
 from collections.abc import Callable
 from functools import wraps
