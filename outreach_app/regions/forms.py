@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from outreach_app.core.forms import FlaskForm, Form
 from outreach_app.core.ids import parse_id
 from outreach_app.regions.models import BRANCH_ACCESS_LABELS, BranchAccess
-from outreach_app.regions.tree import RegionNode, normalize_code
+from outreach_app.regions.tree import (
+    DIVISION_CODE_MESSAGE,
+    DIVISION_CODE_RE,
+    RegionNode,
+    normalize_code,
+)
 
 INDENT = "\u00a0" * 4  # non-breaking, so browsers keep the indentation inside <option>
 
@@ -21,6 +27,12 @@ INDENT = "\u00a0" * 4  # non-breaking, so browsers keep the indentation inside <
 def strip(value: str | None) -> str | None:
     """Surrounding white space removed."""
     return value.strip() if isinstance(value, str) else value
+
+
+def division_code_check(form: Any, field: Any) -> None:
+    """A division code by the region tree's one rule (whole value, 6, 9 or 12 digits)."""
+    if field.data and not DIVISION_CODE_RE.fullmatch(field.data):
+        raise ValidationError(str(DIVISION_CODE_MESSAGE))
 
 
 def code_filter(value: str | None) -> str | None:
@@ -74,10 +86,7 @@ class RegionForm(FlaskForm):
         _l("Division code"),
         validators=[
             Optional(),
-            Regexp(
-                r"([0-9]{6}|[0-9]{9}|[0-9]{12})\Z",
-                message=_l("A division code has 6, 9 or 12 digits."),
-            ),
+            division_code_check,
         ],
         filters=[code_filter],
     )

@@ -18,6 +18,7 @@ from outreach_app.extensions import db
 from outreach_app.regions.models import BranchAccess, Region
 from outreach_app.regions.services import RegionData, assign_region
 from outreach_app.regions.tree import (
+    DIVISION_CODE_MESSAGE,
     DIVISION_CODE_RE,
     MAX_LEVEL,
     level_label,
@@ -326,7 +327,7 @@ class _RowChecker:
         if not code:
             problem("division_code", _("The division code is missing."))
         elif not DIVISION_CODE_RE.fullmatch(code):
-            problem("division_code", _("A division code has 6, 9 or 12 digits."))
+            problem("division_code", str(DIVISION_CODE_MESSAGE))
         elif code in self.seen:
             problem(
                 "division_code",

@@ -14,6 +14,7 @@ from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import db
 from outreach_app.regions.models import BranchAccess, Region
 from outreach_app.regions.tree import (
+    DIVISION_CODE_MESSAGE,
     DIVISION_CODE_RE,
     MAX_LEVEL,
     add_region,
@@ -38,7 +39,7 @@ def division_code_problem(code: str | None, region: Region | None = None) -> str
     if not code:
         return None
     if not DIVISION_CODE_RE.fullmatch(code):
-        return _("A division code has 6, 9 or 12 digits.")
+        return str(DIVISION_CODE_MESSAGE)
     stmt = select(Region.name).where(Region.division_code == code)
     if region is not None and region.id is not None:
         stmt = stmt.where(Region.id != region.id)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from outreach_app.core.validation import ServiceError
@@ -25,6 +26,7 @@ from outreach_app.regions.models import (
 MAX_LEVEL = int(RegionLevel.COMMUNITY)
 # National division codes: 6 digits (province/city/county), 9 (township), 12 (village).
 DIVISION_CODE_RE = re.compile(r"[0-9]{6}|[0-9]{9}|[0-9]{12}")
+DIVISION_CODE_MESSAGE = _l("A division code has 6, 9 or 12 digits.")
 
 
 def level_label(level: int) -> str:
