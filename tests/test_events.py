@@ -695,6 +695,25 @@ def test_monthly_series_skips_months_without_the_day(app, client, auth, world):
     assert starts == [datetime(2027, m, 31, 14, 0) for m in (1, 3, 5, 7)]
 
 
+def test_monthly_series_crosses_the_year_end(app, client, auth, world):
+    auth.login("staff_a")
+    data = valid_form(
+        app,
+        world,
+        title="跨年",
+        starts_at="2027-11-30T14:00",
+        ends_at="2027-11-30T16:00",
+        repeat_frequency="monthly",
+        repeat_count="4",
+    )
+    client.post("/events/new", data=data)
+    starts = [e.starts_at for e in series_of(app, "跨年")]
+    # February 2028 has 29 days, so it has no 30th and the series goes on in March.
+    assert starts == [
+        datetime(*month, 30, 14, 0) for month in ((2027, 11), (2027, 12), (2028, 1), (2028, 3))
+    ]
+
+
 def test_monthly_series_until_a_date(app, client, auth, world):
     auth.login("staff_a")
     data = valid_form(

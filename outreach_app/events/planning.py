@@ -9,7 +9,6 @@ on its own (a value of the right type, a required field) and shows these message
 
 from __future__ import annotations
 
-import calendar
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from outreach_app.auth.models import User
+from outreach_app.core.months import Month
 from outreach_app.core.roles import Role
 from outreach_app.core.scope import scope_of, scoped_select
 from outreach_app.core.validation import ServiceError
@@ -445,12 +445,10 @@ def series_starts(
 
 def _same_day_months_later(first: datetime, months: int) -> datetime | None:
     """``first`` moved ``months`` months on, or None if that month has no such day."""
-    year, month_index = divmod(first.month - 1 + months, 12)
-    year += first.year
-    month = month_index + 1
-    if first.day > calendar.monthrange(year, month)[1]:
+    month = Month.of(first) + months
+    if first.day > month.last_day.day:
         return None
-    return first.replace(year=year, month=month)
+    return first.replace(year=month.year, month=month.month)
 
 
 def _unique(ids: Iterable[int | None]) -> tuple[list[int], bool]:

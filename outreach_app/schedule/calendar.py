@@ -6,7 +6,6 @@ returns only the first few of every day together with the day's total (window fu
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from outreach_app.auth.models import User
+from outreach_app.core.months import Month
 from outreach_app.core.scope import scope_clause, scope_of
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
@@ -23,23 +23,13 @@ from outreach_app.schedule.services import MAX_YEAR, MIN_YEAR, EventFilters, fil
 MONTH_PER_DAY = 3
 WEEK_PER_DAY = 12
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-
 
 def parse_month(value: Any, today: date) -> date:
     """The first day of the ``YYYY-MM`` month in ``value``; this month for anything else."""
-    match = _MONTH_RE.match(str(value or "").strip())
-    if match:
-        year, month = int(match.group(1)), int(match.group(2))
-        if MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12:
-            return date(year, month, 1)
-    return today.replace(day=1)
-
-
-def add_months(first: date, months: int) -> date:
-    """The first day of the month ``months`` after (or before) the month of ``first``."""
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    month = Month.parse(value)
+    if month is None or not MIN_YEAR <= month.year <= MAX_YEAR:
+        month = Month.of(today)
+    return month.first_day
 
 
 def week_start(day: date) -> date:
@@ -173,7 +163,8 @@ def _fill(
 def month_period(user: User, filters: EventFilters, first: date, today: date) -> CalendarPeriod:
     """The month of ``first`` as whole weeks, Monday first (at most six)."""
     start = week_start(first)
-    following = add_months(first, 1)
+    month = Month.of(first)
+    following = (month + 1).first_day
     n_weeks = ((following - start).days + 6) // 7
     weeks = _fill(
         user,
@@ -184,7 +175,7 @@ def month_period(user: User, filters: EventFilters, first: date, today: date) ->
         today,
         MONTH_PER_DAY,
     )
-    return CalendarPeriod("month", first, today, weeks, add_months(first, -1), following)
+    return CalendarPeriod("month", first, today, weeks, (month - 1).first_day, following)
 
 
 def week_period(user: User, filters: EventFilters, day: date, today: date) -> CalendarPeriod:
