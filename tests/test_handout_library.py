@@ -11,7 +11,7 @@ from outreach_app.extensions import db
 from outreach_app.handouts.models import Handout, HandoutLanguage, HandoutVersion
 from outreach_app.handouts.services import current_version, handout_by_code
 from outreach_app.reference.models import TargetGroup, Topic
-from tests.helpers import csrf_token_from, login
+from tests.helpers import audit_entries, csrf_token_from, login
 
 TIPS = ["挂断陌生来电。", "不要转账。", "不给验证码。", "打 96110 咨询。"]
 
@@ -286,6 +286,8 @@ def test_edit_writes_a_new_version_and_keeps_the_old(english, auth, world, app, 
         assert versions[1].title == "新标题" and versions[1].note == "标题更短"
         assert versions[1].created_by.username == "admin"
         assert versions[1].tips == versions[0].tips
+    action, detail = audit_entries(app, "handout", handout_id)[-1]
+    assert (action, detail["version"], detail["changed"]) == ("handout.add_version", 2, ["title"])
 
     # A third edit is version 3; the detail page lists all three with who, when and note.
     data = _edit_data(app, handout_id, tip8="新增第八条。")

@@ -401,9 +401,10 @@ OLD_ACTIONS = {
     "api_token_revoked": "api_token.revoke",
     "partner_restored": "partner.restore",
     "data_purged": "data.purge",
+    "handout.version": "handout.add_version",
 }
 # Already in the new style, or not an action the application writes: left as they are.
-KEPT_ACTIONS = ("print_run.create", "region.update", "handout.version", "something_else")
+KEPT_ACTIONS = ("print_run.create", "region.update", "handout.create", "something_else")
 
 
 def _audit_actions() -> dict[int, str]:

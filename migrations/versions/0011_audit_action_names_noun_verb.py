@@ -1,10 +1,11 @@
 """audit action names in one style, noun.verb (print_run.create, user.deactivate)
 
-The audit log's actions were written two ways: ``print_run.create``, ``region.update`` and
-``handout.version`` beside ``user_created``, ``event_status`` and ``login_failed``. Stored rows
-take the new names, so that an object's history and the retention purge (``login.fail``) find
-old entries as well as new ones. Names that had the new style already stay. Plain SQL, on
-SQLite and PostgreSQL alike; nothing is imported from the application.
+The audit log's actions were written two ways: ``print_run.create`` and ``region.update``
+beside ``user_created``, ``event_status`` and ``login_failed``; ``handout.version`` had the
+shape but no verb and becomes ``handout.add_version``. Stored rows take the new names, so
+that an object's history and the retention purge (``login.fail``) find old entries as well as
+new ones. Names that had the new style already stay. Plain SQL, on SQLite and PostgreSQL
+alike; nothing is imported from the application.
 
 Revision ID: 0011
 Revises: 0010
@@ -50,6 +51,7 @@ RENAMES = (
     ('api_token_created', 'api_token.create'),
     ('api_token_renewed', 'api_token.renew'),
     ('api_token_revoked', 'api_token.revoke'),
+    ('handout.version', 'handout.add_version'),
 )
 
 RENAME = sa.text('UPDATE audit_log SET action = :new WHERE action = :old')

@@ -310,7 +310,7 @@ def add_version(
         if getattr(text, name) != getattr(HandoutText.of(current), name)
     ]
     record(
-        "handout.version",
+        "handout.add_version",
         handout,
         actor=user,
         version=version.number,
