@@ -6,14 +6,11 @@ from flask_login import current_user, login_required
 
 from outreach_app.auth.forms import ChangePasswordForm, LoginForm
 from outreach_app.auth.passwords import password_problems, verify_password
-from outreach_app.auth.services import (
-    LoginRefused,
-    authenticate,
-    normalize_username,
-    set_password,
-)
+from outreach_app.auth.services import authenticate, normalize_username, set_password
 from outreach_app.auth.sessions import end_session, start_session
+from outreach_app.core.forms import show_errors
 from outreach_app.core.urls import safe_next
+from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import client_address, db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -47,9 +44,9 @@ def login():
     if form.validate_on_submit():
         try:
             user = authenticate(form.username.data, form.password.data)
-        except LoginRefused as refusal:
+        except ServiceError as refusal:
             db.session.commit()  # keep the audit entry of the refusal
-            flash(str(refusal), "danger")
+            show_errors(form, refusal)
             return render_template("auth/login.html", form=form)
         if user is not None:
             start_session(user, remember=form.remember.data)

@@ -9,6 +9,7 @@ from outreach_app.auth.models import User
 from outreach_app.auth.passwords import hash_password, needs_rehash, verify_password
 from outreach_app.auth.sessions import closed_branch_message, revoke_sessions
 from outreach_app.core.types import utcnow
+from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import db
 
 
@@ -26,14 +27,11 @@ def find_user(username: str) -> User | None:
     return db.session.execute(stmt).scalar_one_or_none()
 
 
-class LoginRefused(Exception):
-    """The credentials are right but the account cannot be used now; the message says why."""
-
-
 def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, or None; the work is the same either way.
 
-    Staff of a deactivated branch who give the right password get LoginRefused, which says so.
+    Staff of a deactivated branch who give the right password get a form-wide ServiceError
+    saying so: the credentials are right but the account cannot be used now.
     """
     user = find_user(username)
     valid = verify_password(user.password_hash if user else None, password)
@@ -42,7 +40,7 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if user.has_closed_branch:
         record("login.refuse", user, actor=user, reason="branch_deactivated")
-        raise LoginRefused(closed_branch_message(user))
+        raise ServiceError(closed_branch_message(user))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
