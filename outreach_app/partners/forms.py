@@ -7,12 +7,18 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from outreach_app.core.forms import FlaskForm
 from outreach_app.core.ids import parse_id
 from outreach_app.core.text import clean_block, clean_line, clean_phone
 from outreach_app.partners.models import PARTNER_KIND_LABELS, PartnerKind
+from outreach_app.partners.services import (
+    CHOOSE_BRANCH,
+    CHOOSE_KIND_FROM_LIST,
+    CHOOSE_REGION,
+    parse_kind,
+)
 
 # Loose on purpose: digits, spaces, dashes, plus and parentheses, with at least one digit, as in
 # "0532-8000 0000" or "+86 (532) 80000000". Extensions and remarks belong in the notes.
@@ -22,6 +28,12 @@ PHONE_RE = re.compile(r"^[0-9+()\- ]*[0-9][0-9+()\- ]*$")
 def kind_choices(blank_label: Any) -> list[tuple[str, Any]]:
     """The partner kinds for a select, after a blank first choice."""
     return [("", blank_label)] + [(kind.value, PARTNER_KIND_LABELS[kind]) for kind in PartnerKind]
+
+
+def known_kind(form: Any, field: Any) -> None:
+    """A kind the partner service accepts (its ``parse_kind``), with the service's message."""
+    if parse_kind(field.data) is None:
+        raise ValidationError(str(CHOOSE_KIND_FROM_LIST))
 
 
 class PartnerForm(FlaskForm):
@@ -37,20 +49,20 @@ class PartnerForm(FlaskForm):
         validate_choice=False,
         validators=[
             DataRequired(message=_l("Choose a kind.")),
-            AnyOf([kind.value for kind in PartnerKind], message=_l("Choose a kind from the list.")),
+            known_kind,
         ],
     )
     region_id = SelectField(
         _l("Region"),
         coerce=parse_id,
         validate_choice=False,
-        validators=[DataRequired(message=_l("Choose a region in your area."))],
+        validators=[DataRequired(message=CHOOSE_REGION)],
     )
     branch_id = SelectField(
         _l("Branch"),
         coerce=parse_id,
         validate_choice=False,
-        validators=[DataRequired(message=_l("Choose a branch in your area."))],
+        validators=[DataRequired(message=CHOOSE_BRANCH)],
     )
     address = StringField(_l("Address"), filters=[clean_line], validators=[Length(max=200)])
     contact_name = StringField(

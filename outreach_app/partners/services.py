@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
@@ -19,6 +19,11 @@ from outreach_app.regions.models import Branch, Region
 from outreach_app.regions.queries import branch_in_scope, region_in_scope, subtree_ids
 
 SEARCH_MAX_LENGTH = 100
+
+# The partner form shows these too, so each rule says the same words wherever it is checked.
+CHOOSE_KIND_FROM_LIST = _l("Choose a kind from the list.")
+CHOOSE_REGION = _l("Choose a region in your area.")
+CHOOSE_BRANCH = _l("Choose a branch in your area.")
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ def partner_list_query(user: User, filters: PartnerFilters) -> Select[tuple[Part
 def _checked_kind(value: str) -> PartnerKind:
     kind = parse_kind(value)
     if kind is None:
-        raise ServiceError(_("Choose a kind from the list."), field="kind")
+        raise ServiceError(str(CHOOSE_KIND_FROM_LIST), field="kind")
     return kind
 
 
@@ -100,7 +105,7 @@ def _checked_place(
     else:
         region = region_in_scope(user, details.region_id)
     if region is None:
-        raise ServiceError(_("Choose a region in your area."), field="region_id")
+        raise ServiceError(str(CHOOSE_REGION), field="region_id")
 
     scope = scope_of(user)
     if scope.branch_id is not None:
@@ -110,7 +115,7 @@ def _checked_place(
     else:
         branch = branch_in_scope(user, details.branch_id)
     if branch is None:
-        raise ServiceError(_("Choose a branch in your area."), field="branch_id")
+        raise ServiceError(str(CHOOSE_BRANCH), field="branch_id")
     return region, branch
 
 
