@@ -1,7 +1,7 @@
 """Helpers the test files share: logging in through the real form, the CSRF token of a page,
-reading the personal tokens from their pages, snapshots of stored rows to show that a refused
-request changed nothing, the audit entries about an object, and the SQL a block of code
-runs."""
+reading the personal tokens from their pages, the forms and uploads several areas post, counts
+and snapshots of stored rows to show that a refused request changed nothing, the audit entries
+about an object, and the SQL a block of code runs."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from typing import Any
 
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import Row, Table, select
+from sqlalchemy import Row, Table, func, select
 from sqlalchemy import event as sa_event
 
 from outreach_app.audit.models import AuditLog
 from outreach_app.extensions import db
+from outreach_app.handouts.content import quiz_for
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "violet kettle harbour spins"
@@ -89,8 +90,32 @@ def api_request(client: FlaskClient, region_id: int, token: str | None, **args):
     return client.get(f"/api/coverage/{region_id}", headers=headers, query_string=args)
 
 
+def quiz_answers(right: bool = True) -> dict[str, str]:
+    """The attendee quiz form of the pension-scams handout (English), every answer right, or
+    every answer wrong when ``right`` is false."""
+    questions = quiz_for("fraud_pension", "en")
+    assert len(questions) == 3
+    return {
+        f"q-{q.code}": str(q.answer_index if right else (q.answer_index + 1) % len(q.choices))
+        for q in questions
+    }
+
+
 def _table(source: type | Table) -> Table:
     return getattr(source, "__table__", source)
+
+
+def count(app: Flask, model: type, **where: Any) -> int:
+    """How many rows of ``model`` are stored, only those whose columns equal ``where`` when
+    given (``count(app, CheckIn, serial=1)``); inside an app context it counts in that
+    context's session, outside it in a new one."""
+    stmt = select(func.count()).select_from(model)
+    for name, value in where.items():
+        stmt = stmt.where(getattr(model, name) == value)
+    if has_app_context():
+        return db.session.scalar(stmt)
+    with app.app_context():
+        return db.session.scalar(stmt)
 
 
 def snapshot(app: Flask, *tables: type | Table) -> dict[str, list[tuple]]:

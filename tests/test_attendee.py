@@ -17,7 +17,7 @@ from datetime import timedelta
 from http.cookiejar import CookieJar
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect, select
 from werkzeug.serving import make_server
 
 from outreach_app import create_app
@@ -39,7 +39,7 @@ from outreach_app.handouts.tokens import format_for_print, make_token
 from outreach_app.reference.models import TargetGroup
 from outreach_app.regions.models import Region
 from tests.factories import make_print_run
-from tests.helpers import csrf_token_from, sql_statements
+from tests.helpers import count, csrf_token_from, quiz_answers, sql_statements
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,6 @@ def print_run(app, event_id: int, copies: int = 3, **kwargs) -> Run:
         db.session.commit()
         tokens = [copy_token(run, serial) for serial in range(1, copies + 1)]
         return Run(run.id, run.public_id, run.event_id, tokens)
-
-
-def count(app, model, **where) -> int:
-    with app.app_context():
-        stmt = select(func.count()).select_from(model)
-        for name, value in where.items():
-            stmt = stmt.where(getattr(model, name) == value)
-        return db.session.scalar(stmt)
 
 
 def flip(token: str, at: int = 20) -> str:
@@ -430,15 +422,6 @@ def test_20_concurrent_check_ins_of_one_copy_make_one_row(app, csrf_app, run, li
 
 
 # --- quiz ----------------------------------------------------------------------------------
-
-
-def quiz_answers(right: bool = True) -> dict[str, str]:
-    questions = quiz_for("fraud_pension", "en")
-    assert len(questions) == 3
-    return {
-        f"q-{q.code}": str(q.answer_index if right else (q.answer_index + 1) % len(q.choices))
-        for q in questions
-    }
 
 
 def test_quiz_explains_each_answer_and_stores_once(app, client, run):

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 import pypdfium2
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from outreach_app.attendee.models import CheckIn, HandoutScan
 from outreach_app.audit.models import AuditLog
@@ -21,12 +21,7 @@ from outreach_app.handouts.layout import LAYOUT_SPECS
 from outreach_app.handouts.models import HandoutVersion, PrintRun
 from outreach_app.handouts.services import handout_by_code
 from tests.factories import make_print_run
-from tests.helpers import csrf_token_from, login
-
-
-def _run_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count(PrintRun.id)))
+from tests.helpers import count, csrf_token_from, login
 
 
 def _handout_id(app, code: str = "pension-scams", language: str = "zh_CN") -> int:
@@ -98,7 +93,7 @@ def test_seniors_handout_defaults_to_large_print(english, auth, world, app):
 
 def test_preview_shows_page_one_and_creates_nothing(english, auth, world, app):
     auth.login("staff_a")
-    before = _run_count(app)
+    before = count(app, PrintRun)
     response = _print(english, app, world.event_a_id, button="preview", layout="a5x2")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -107,7 +102,7 @@ def test_preview_shows_page_one_and_creates_nothing(english, auth, world, app):
     src, alt = match.group(1).replace("&amp;", "&"), match.group(2)
     assert "Page one of" in alt and "守好养老钱" in alt
     assert f"handout={_handout_id(app)}" in src and "layout=a5x2" in src
-    assert _run_count(app) == before
+    assert count(app, PrintRun) == before
     image = english.get(src)
     assert image.status_code == 200 and image.mimetype == "image/png"
     assert "private" in image.headers["Cache-Control"]
@@ -155,11 +150,11 @@ def test_preview_with_bad_parameters_is_404(auth, world, app, client, query):
 
 def test_print_creates_a_run_and_lists_it(english, auth, world, app):
     auth.login("staff_a")
-    before = _run_count(app)
+    before = count(app, PrintRun)
     response = _print(english, app, world.event_a_id, copies="12", layout="large")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/events/{world.event_a_id}#handouts"
-    assert _run_count(app) == before + 1
+    assert count(app, PrintRun) == before + 1
     with app.app_context():
         run = db.session.scalars(select(PrintRun).order_by(PrintRun.id.desc())).first()
         assert (run.event_id, run.copies, run.layout.value) == (world.event_a_id, 12, "large")
@@ -194,11 +189,11 @@ def test_print_creates_a_run_and_lists_it(english, auth, world, app):
 )
 def test_bad_print_requests_create_nothing(english, auth, world, app, overrides, message):
     auth.login("staff_a")
-    before = _run_count(app)
+    before = count(app, PrintRun)
     response = _print(english, app, world.event_a_id, **overrides)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
-    assert _run_count(app) == before
+    assert count(app, PrintRun) == before
 
 
 def test_retired_handout_cannot_be_printed(english, auth, world, app):
@@ -208,10 +203,10 @@ def test_retired_handout_cannot_be_printed(english, auth, world, app):
     with app.app_context():
         handout_by_code("pension-scams", "zh_CN").is_active = False
         db.session.commit()
-    before = _run_count(app)
+    before = count(app, PrintRun)
     response = _print(english, app, world.event_a_id)
     assert "Choose a handout from the list." in response.get_data(as_text=True)
-    assert _run_count(app) == before
+    assert count(app, PrintRun) == before
 
 
 def test_cancelled_event_has_no_print_form(english, auth, world, app):
@@ -220,9 +215,9 @@ def test_cancelled_event_has_no_print_form(english, auth, world, app):
     page = english.get(f"/events/{world.event_a_id}/print-runs/new").get_data(as_text=True)
     assert "This event is cancelled, so no handouts can be printed for it." in page
     assert 'data-testid="print-form"' not in page
-    before = _run_count(app)
+    before = count(app, PrintRun)
     response = _print(english, app, world.event_a_id)
-    assert response.status_code == 200 and _run_count(app) == before
+    assert response.status_code == 200 and count(app, PrintRun) == before
     url = f"/events/{world.event_a_id}/print-runs/preview.png?handout={_handout_id(app)}"
     assert english.get(url).status_code == 404
     detail = english.get(f"/events/{world.event_a_id}").get_data(as_text=True)
@@ -380,14 +375,14 @@ def test_runs_of_other_events_are_404(auth, world, app, client):
 def test_events_out_of_scope_are_404(auth, world, app, client, username):
     run_b = _make_run(app, world.event_b_id)
     auth.login(username)
-    before = _run_count(app)
+    before = count(app, PrintRun)
     base = f"/events/{world.event_b_id}/print-runs"
     assert client.get(f"{base}/new").status_code == 404
     assert _print(client, app, world.event_b_id).status_code == 404
     assert client.get(f"{base}/preview.png?handout={_handout_id(app)}&layout=a4").status_code == 404
     assert client.get(f"{base}/{run_b}/pdf").status_code == 404
     assert client.post(f"{base}/{run_b}/revoke", data={"reason": "x"}).status_code == 404
-    assert _run_count(app) == before
+    assert count(app, PrintRun) == before
     with app.app_context():
         assert db.session.get(PrintRun, run_b).revoked_at is None
 
@@ -415,17 +410,17 @@ def test_posts_without_csrf_token_are_refused(app, csrf_app, world):
     client = csrf_app.test_client()
     login(client, "staff_a")
     run_id = _make_run(app, world.event_a_id)
-    before = _run_count(app)
+    before = count(app, PrintRun)
     assert _print(client, app, world.event_a_id).status_code == 400
     url = f"/events/{world.event_a_id}/print-runs/{run_id}/revoke"
     assert client.post(url, data={"reason": "没有令牌"}).status_code == 400
-    assert _run_count(app) == before
+    assert count(app, PrintRun) == before
     with app.app_context():
         assert db.session.get(PrintRun, run_id).revoked_at is None
     # With the form's token, printing works.
     form = client.get(f"/events/{world.event_a_id}/print-runs/new").get_data(as_text=True)
     response = _print(client, app, world.event_a_id, csrf_token=csrf_token_from(form))
-    assert response.status_code == 302 and _run_count(app) == before + 1
+    assert response.status_code == 302 and count(app, PrintRun) == before + 1
 
 
 def test_too_long_for_large_print_is_refused_not_shrunk(english, auth, world, app):
@@ -446,16 +441,16 @@ def test_too_long_for_large_print_is_refused_not_shrunk(english, auth, world, ap
         )
         db.session.commit()
     auth.login("staff_a")
-    before = _run_count(app)
+    before = count(app, PrintRun)
     response = _print(english, app, world.event_a_id, layout="large")
     assert response.status_code == 200
     assert "This handout is too long for large print (at least 18 pt on two pages)" in (
         response.get_data(as_text=True)
     )
-    assert _run_count(app) == before
+    assert count(app, PrintRun) == before
     response = _print(english, app, world.event_a_id, layout="a4")
     assert response.status_code == 302
-    assert _run_count(app) == before + 1
+    assert count(app, PrintRun) == before + 1
 
 
 # Completed events -------------------------------------------------------------------------------
@@ -481,7 +476,7 @@ def test_staff_cannot_print_for_or_withdraw_runs_of_a_completed_event(english, a
     run_id = _make_run(app, world.event_a_id)
     _set_event(app, world.event_a_id, status=EventStatus.COMPLETED)
     auth.login("staff_a")
-    before, history = _run_count(app), _event_audit(app, world.event_a_id)
+    before, history = count(app, PrintRun), _event_audit(app, world.event_a_id)
 
     form = english.get(f"/events/{world.event_a_id}/print-runs/new")
     assert form.status_code == 403
@@ -498,7 +493,7 @@ def test_staff_cannot_print_for_or_withdraw_runs_of_a_completed_event(english, a
     assert withdrawn.status_code == 403
     assert "This event can no longer be changed" in withdrawn.get_data(as_text=True)
 
-    assert _run_count(app) == before and not _revoked(app, run_id)
+    assert count(app, PrintRun) == before and not _revoked(app, run_id)
     assert _event_audit(app, world.event_a_id) == history
     # The page offers neither button, and says why; the PDF can still be downloaded.
     detail = english.get(f"/events/{world.event_a_id}").get_data(as_text=True)
@@ -516,7 +511,7 @@ def test_heads_and_admins_print_for_a_completed_event_with_a_reason(
 ):
     _set_event(app, world.event_a_id, status=EventStatus.COMPLETED)
     auth.login(username)
-    before = _run_count(app)
+    before = count(app, PrintRun)
     form = english.get(f"/events/{world.event_a_id}/print-runs/new").get_data(as_text=True)
     assert 'name="change_reason"' in form and "The reason is kept in the event" in form
     # Preview needs no reason; printing does, and nothing is saved without one.
@@ -529,11 +524,11 @@ def test_heads_and_admins_print_for_a_completed_event_with_a_reason(
         assert "This event is completed: say why it is being changed." in refused.get_data(
             as_text=True
         )
-    assert _run_count(app) == before
+    assert count(app, PrintRun) == before
 
     response = _print(english, app, world.event_a_id, change_reason="居委会要补发  20 份")
     assert response.status_code == 302
-    assert _run_count(app) == before + 1
+    assert count(app, PrintRun) == before + 1
     action, detail = _event_audit(app, world.event_a_id)[-1]
     assert action == "event.change_after_completion"
     assert '"change": "print_run_created"' in detail and "居委会要补发 20 份" in detail

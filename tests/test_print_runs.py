@@ -19,7 +19,7 @@ import pytest
 import zxingcpp
 from flask import Flask
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from outreach_app.auth.models import User
 from outreach_app.core.validation import ServiceError
@@ -33,6 +33,7 @@ from outreach_app.handouts.models import HandoutVersion, PrintRun
 from outreach_app.handouts.qr import QUIET_ZONE_MODULES
 from outreach_app.handouts.tokens import format_for_print, make_token
 from tests.factories import World, make_print_run
+from tests.helpers import count
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftoppm") is None or shutil.which("pdffonts") is None,
@@ -125,10 +126,6 @@ def _page_count(pdf: Path) -> int:
 def _write(run: PrintRun, path: Path) -> int:
     with path.open("wb") as stream:
         return services.write_print_run(run, stream)
-
-
-def _run_count() -> int:
-    return db.session.scalar(select(func.count(PrintRun.id))) or 0
 
 
 @pytest.fixture
@@ -398,12 +395,12 @@ def test_bad_print_requests_are_refused(
 ) -> None:
     with app.app_context():
         event = db.session.get(Event, world.event_a_id)
-        before = _run_count()
+        before = count(app, PrintRun)
         with pytest.raises(ServiceError) as caught:
             make_print_run(event, "pension-scams", "zh_CN", copies, layout)  # type: ignore[arg-type]
         assert caught.value.field == field
         db.session.rollback()
-        assert _run_count() == before
+        assert count(app, PrintRun) == before
 
 
 def test_cancelled_event_and_inactive_handout_are_refused(app: Flask, world: World) -> None:
@@ -422,7 +419,7 @@ def test_cancelled_event_and_inactive_handout_are_refused(app: Flask, world: Wor
             make_print_run(other, "pension-scams", "zh_CN", 3, "a4")
         assert caught.value.field == "handout"
         db.session.rollback()
-        assert _run_count() == 0
+        assert count(app, PrintRun) == 0
 
 
 def test_revoked_run_resolves_as_withdrawn(app: Flask, world: World) -> None:
@@ -529,7 +526,7 @@ def test_cli_refuses_bad_input(
     assert message in result.output
     assert not out.exists()
     with app.app_context():
-        assert _run_count() == 0
+        assert count(app, PrintRun) == 0
 
 
 def test_cli_refuses_a_cancelled_event(app: Flask, world: World, runner, tmp_path: Path) -> None:
@@ -545,7 +542,7 @@ def test_cli_refuses_a_cancelled_event(app: Flask, world: World, runner, tmp_pat
     assert "cancelled" in result.output.lower() or "取消" in result.output
     assert not out.exists()
     with app.app_context():
-        assert _run_count() == 0
+        assert count(app, PrintRun) == 0
 
 
 def test_completed_events_take_print_runs_only_from_heads_and_admins(
@@ -573,10 +570,10 @@ def test_completed_events_take_print_runs_only_from_heads_and_admins(
             services.create_print_run(head, event, handout, 3, "a4")
         assert caught.value.field == "change_reason"
         db.session.rollback()
-        assert _run_count() == 1
+        assert count(app, PrintRun) == 1
         assert db.session.get(PrintRun, run.id).revoked_at is None
         made = services.create_print_run(head, event, handout, 3, "a4", "补印")
         services.revoke_print_run(head, run, "日期印错了")
         db.session.commit()
-        assert _run_count() == 2 and made.copies == 3
+        assert count(app, PrintRun) == 2 and made.copies == 3
         assert db.session.get(PrintRun, run.id).revoked_at is not None

@@ -24,17 +24,17 @@ from pathlib import Path
 import pytest
 from limits import parse
 from limits.storage import storage_from_string
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from config import Config, rate_limit_storage_problem
 from outreach_app import create_app
 from outreach_app.attendee.models import CheckIn, Feedback, QuizSubmission
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
-from outreach_app.handouts.content import quiz_for
 from outreach_app.handouts.services import copy_token
 from outreach_app.handouts.tokens import format_for_print
 from tests.factories import make_print_run
+from tests.helpers import count, quiz_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 # The attendee limits as shipped, not the testing configuration's raised ones.
@@ -74,15 +74,6 @@ def copies(app, copies: int) -> list[str]:
         run = make_print_run(event, copies=copies)
         db.session.commit()
         return [copy_token(run, serial) for serial in range(1, copies + 1)]
-
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
-
-
-def quiz_answers() -> dict[str, str]:
-    return {f"q-{q.code}": str(q.answer_index) for q in quiz_for("fraud_pension", "en")}
 
 
 def check_in(client, token: str, address: str = "198.51.100.20", **headers):

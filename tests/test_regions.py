@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -25,7 +25,7 @@ from outreach_app.regions.imports import (
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from outreach_app.regions.tree import load_region_tree
 from tests.factories import make_branch, make_user
-from tests.helpers import PASSWORD, sql_statements
+from tests.helpers import PASSWORD, count, sql_statements
 
 HEADER = "division_code,name,name_en,parent_code,branch_access,is_rural"
 WORLD_REGIONS = {
@@ -64,10 +64,6 @@ def region(code: str) -> Region | None:
 
 def region_named(name: str) -> Region | None:
     return db.session.execute(select(Region).where(Region.name == name)).scalar_one_or_none()
-
-
-def count(model) -> int:
-    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
 def tree_state(app) -> list[tuple]:
@@ -607,13 +603,13 @@ GOOD_IMPORT = [
 def test_import_good_file_creates_updates_and_moves(app, client, auth, world, english):
     auth.login("admin")
     with app.app_context():
-        before = count(Region)
+        before = count(app, Region)
     response = upload(client, csv_bytes(*GOOD_IMPORT))
     assert response.status_code == 302
     follow = html(client.get(response.headers["Location"]))
     assert "Import finished: 3 created, 2 updated, 1 unchanged." in follow
     with app.app_context():
-        assert count(Region) == before + 3
+        assert count(app, Region) == before + 3
         shibei = region("370203")
         street = region("370203010")
         community = region("370203010001")
@@ -810,7 +806,7 @@ def test_sample_csv_downloads_and_imports_into_an_empty_tree(app, client, auth, 
     first = upload(client, response.data, "regions-sample.csv")
     assert first.status_code == 302
     with app.app_context():
-        assert count(Region) == 7
+        assert count(app, Region) == 7
         assert region("370212002001").level == 4
         assert region("370212002001").branch_access is BranchAccess.NONE
     # Importing the same file again changes nothing.
@@ -1021,7 +1017,7 @@ def test_edit_branch_moves_and_deactivates(app, client, auth, world):
         assert (branch.region_id, branch.is_active) == (world.community_a_id, False)
         (entry,) = audit("branch.deactivate")
         assert json.loads(entry.detail)["changes"]["is_active"] == [True, False]
-        assert count(Branch) == 2  # deactivated, not deleted
+        assert count(app, Branch) == 2  # deactivated, not deleted
 
 
 @pytest.mark.parametrize(
