@@ -6,7 +6,6 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import IntegerField, StringField, SubmitField, TextAreaField
@@ -18,17 +17,22 @@ from outreach_app.core.text import clean_block, clean_line
 from outreach_app.event_reports.photos import MAX_PHOTO_BYTES
 from outreach_app.event_reports.services import (
     CAPTION_MAX_LENGTH,
+    CAPTION_TOO_LONG,
+    HANDOUTS_MESSAGE,
+    HEADCOUNT_MESSAGE,
     ISSUES_MAX_LENGTH,
+    ISSUES_TOO_LONG,
     MAX_HANDOUTS,
     MAX_HEADCOUNT,
+    SOMEBODY_CAME,
     SUMMARY_MAX_LENGTH,
+    SUMMARY_TOO_LONG,
+    WRITE_SUMMARY,
     ReportDetails,
 )
 from outreach_app.reference.models import TargetGroup
 
 ATTENDANCE_PREFIX = "attendance_"
-HEADCOUNT_MESSAGE = _l("Enter a whole number from 0 to 100000.")
-HANDOUTS_MESSAGE = _l("Enter a whole number from 0 to 1000000.")
 PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/gif"
 
 
@@ -82,10 +86,10 @@ class ReportForm(FlaskForm):
         _l("Summary"),
         filters=[clean_block],
         validators=[
-            DataRequired(message=_l("Write a short summary of the event.")),
+            DataRequired(message=WRITE_SUMMARY),
             Length(
                 max=SUMMARY_MAX_LENGTH,
-                message=_l("Keep the summary to 2000 characters or fewer."),
+                message=SUMMARY_TOO_LONG,
             ),
         ],
         render_kw={"rows": 5},
@@ -96,7 +100,7 @@ class ReportForm(FlaskForm):
         validators=[
             Length(
                 max=ISSUES_MAX_LENGTH,
-                message=_l("Keep the problems to 2000 characters or fewer."),
+                message=ISSUES_TOO_LONG,
             )
         ],
         render_kw={"rows": 4},
@@ -138,9 +142,7 @@ class ReportForm(FlaskForm):
         valid = super().validate(extra_validators)
         counts_valid = not any(f.errors for f in self.attendance_fields())
         if counts_valid and sum(self.attendance().values()) <= 0:
-            self.attendance_errors.append(
-                _("Enter how many people came: at least one number above 0.")
-            )
+            self.attendance_errors.append(str(SOMEBODY_CAME))
             valid = False
         return valid
 
@@ -188,7 +190,7 @@ class PhotoForm(FlaskForm):
         validators=[
             Length(
                 max=CAPTION_MAX_LENGTH,
-                message=_l("Keep the caption to 200 characters or fewer."),
+                message=CAPTION_TOO_LONG,
             )
         ],
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from outreach_app.attendee.models import CheckIn
@@ -33,6 +34,15 @@ SUMMARY_MAX_LENGTH = 2000
 ISSUES_MAX_LENGTH = 2000
 CAPTION_MAX_LENGTH = 200
 MAX_PHOTOS_PER_EVENT = 20
+
+# The report and photo forms check these rules too, with the same words.
+HEADCOUNT_MESSAGE = _l("Enter a whole number from 0 to 100000.")
+HANDOUTS_MESSAGE = _l("Enter a whole number from 0 to 1000000.")
+SOMEBODY_CAME = _l("Enter how many people came: at least one number above 0.")
+WRITE_SUMMARY = _l("Write a short summary of the event.")
+SUMMARY_TOO_LONG = _l("Keep the summary to 2000 characters or fewer.")
+ISSUES_TOO_LONG = _l("Keep the problems to 2000 characters or fewer.")
+CAPTION_TOO_LONG = _l("Keep the caption to 200 characters or fewer.")
 PHOTO_STATUSES = frozenset({EventStatus.CONFIRMED, EventStatus.COMPLETED})
 
 
@@ -121,27 +131,19 @@ def _check_report(details: ReportDetails, group_ids: set[int]) -> dict[int, int]
         )
     for headcount in details.attendance.values():
         if not 0 <= headcount <= MAX_HEADCOUNT:
-            raise ServiceError(_("Enter a whole number from 0 to 100000."), field="attendance")
+            raise ServiceError(str(HEADCOUNT_MESSAGE), field="attendance")
     counts = {group_id: n for group_id, n in details.attendance.items() if n > 0}
     if not counts:
-        raise ServiceError(
-            _("Enter how many people came: at least one number above 0."), field="attendance"
-        )
+        raise ServiceError(str(SOMEBODY_CAME), field="attendance")
     handouts = details.handouts_distributed
     if handouts is not None and not 0 <= handouts <= MAX_HANDOUTS:
-        raise ServiceError(
-            _("Enter a whole number from 0 to 1000000."), field="handouts_distributed"
-        )
+        raise ServiceError(str(HANDOUTS_MESSAGE), field="handouts_distributed")
     if not details.summary.strip():
-        raise ServiceError(_("Write a short summary of the event."), field="report_summary")
+        raise ServiceError(str(WRITE_SUMMARY), field="report_summary")
     if len(details.summary) > SUMMARY_MAX_LENGTH:
-        raise ServiceError(
-            _("Keep the summary to 2000 characters or fewer."), field="report_summary"
-        )
+        raise ServiceError(str(SUMMARY_TOO_LONG), field="report_summary")
     if len(details.issues_raised) > ISSUES_MAX_LENGTH:
-        raise ServiceError(
-            _("Keep the problems to 2000 characters or fewer."), field="issues_raised"
-        )
+        raise ServiceError(str(ISSUES_TOO_LONG), field="issues_raised")
     return counts
 
 
@@ -216,7 +218,7 @@ def _check_photo(event: Event, actor: User, caption: str) -> None:
             _("Photos can be added to confirmed or completed events only."), field=PHOTO_FIELD
         )
     if len(caption) > CAPTION_MAX_LENGTH:
-        raise ServiceError(_("Keep the caption to 200 characters or fewer."), field=PHOTO_FIELD)
+        raise ServiceError(str(CAPTION_TOO_LONG), field=PHOTO_FIELD)
     if photo_count(event) >= MAX_PHOTOS_PER_EVENT:
         raise ServiceError(
             _("An event can have at most 20 photos. Remove one to add another."), field=PHOTO_FIELD
