@@ -25,7 +25,7 @@ from outreach_app.regions.imports import (
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from outreach_app.regions.tree import load_region_tree
 from tests.factories import make_branch, make_user
-from tests.helpers import PASSWORD, count, sql_statements
+from tests.helpers import PASSWORD, count, snapshot, sql_statements
 
 HEADER = "division_code,name,name_en,parent_code,branch_access,is_rural"
 WORLD_REGIONS = {
@@ -64,33 +64,6 @@ def region(code: str) -> Region | None:
 
 def region_named(name: str) -> Region | None:
     return db.session.execute(select(Region).where(Region.name == name)).scalar_one_or_none()
-
-
-def tree_state(app) -> list[tuple]:
-    """Every region as a comparable tuple: enough to see that nothing changed."""
-    with app.app_context():
-        rows = db.session.execute(
-            select(
-                Region.id,
-                Region.parent_id,
-                Region.name,
-                Region.name_en,
-                Region.level,
-                Region.path,
-                Region.division_code,
-                Region.branch_access,
-                Region.is_rural,
-            ).order_by(Region.id)
-        ).all()
-        return [tuple(row) for row in rows]
-
-
-def branch_state(app) -> list[tuple]:
-    with app.app_context():
-        rows = db.session.execute(
-            select(Branch.id, Branch.name, Branch.region_id, Branch.is_active).order_by(Branch.id)
-        ).all()
-        return [tuple(row) for row in rows]
 
 
 def audit(action: str) -> list[AuditLog]:
@@ -179,7 +152,7 @@ def _url(template: str, world) -> str:
 def test_staff_and_heads_get_403_and_change_nothing(
     app, client, auth, world, username, method, url
 ):
-    before = tree_state(app), branch_state(app)
+    before = snapshot(app, Region, Branch)
     auth.login(username)
     if method == "post":
         data = dict(HOSTILE_POST, file=(io.BytesIO(csv_bytes("370999,越权,,,branch,0")), "x.csv"))
@@ -187,7 +160,7 @@ def test_staff_and_heads_get_403_and_change_nothing(
     else:
         response = client.get(_url(url, world))
     assert response.status_code == 403
-    assert (tree_state(app), branch_state(app)) == before
+    assert snapshot(app, Region, Branch) == before
 
 
 @pytest.mark.parametrize(("method", "url"), PAGES)
@@ -239,12 +212,12 @@ def test_ids_that_cannot_exist_are_404(client, auth, world, value, method, url):
 @pytest.mark.parametrize("value", IDS_THAT_ARE_NOT)
 def test_ids_that_cannot_exist_in_forms_are_refused(app, client, auth, world, value):
     """A posted parent or region id that names no region is the form's message, not a 500."""
-    before = tree_state(app), branch_state(app)
+    before = snapshot(app, Region, Branch)
     auth.login("admin")
     region = client.post("/admin/regions/new", data=dict(HOSTILE_POST, parent_id=value))
     branch = client.post("/admin/branches/new", data=dict(HOSTILE_POST, region_id=value))
     assert (region.status_code, branch.status_code) == (200, 200)
-    assert (tree_state(app), branch_state(app)) == before
+    assert snapshot(app, Region, Branch) == before
 
 
 # --- the tree --------------------------------------------------------------------------------
@@ -403,26 +376,26 @@ def test_full_width_code_is_stored_as_ascii(app, client, auth, world):
 
 def test_no_fifth_level(app, client, auth, world, english):
     auth.login("admin")
-    before = tree_state(app)
+    before = snapshot(app, Region)
     response = client.post(
         "/admin/regions/new",
         data=region_form(name="某小区", parent_id=str(world.community_a_id)),
     )
     assert response.status_code == 200
     assert "湛山社区 is a community or village, the lowest level" in html(response)
-    assert tree_state(app) == before
+    assert snapshot(app, Region) == before
 
 
 def test_duplicate_division_code_is_refused(app, client, auth, world, english):
     auth.login("admin")
-    before = tree_state(app)
+    before = snapshot(app, Region)
     response = client.post(
         "/admin/regions/new",
         data=region_form(name="另一个区", parent_id=str(world.city_id), division_code="370202"),
     )
     assert response.status_code == 200
     assert "The division code 370202 is already used by 市南区." in html(response)
-    assert tree_state(app) == before
+    assert snapshot(app, Region) == before
 
 
 @pytest.mark.parametrize(
@@ -432,14 +405,14 @@ def test_duplicate_division_code_is_refused(app, client, auth, world, english):
 )
 def test_malformed_division_code_is_refused(app, client, auth, world, english, code):
     auth.login("admin")
-    before = tree_state(app)
+    before = snapshot(app, Region)
     response = client.post(
         "/admin/regions/new",
         data=region_form(name="新区", parent_id=str(world.city_id), division_code=code),
     )
     assert response.status_code == 200
     assert "A division code has 6, 9 or 12 digits." in html(response)
-    assert tree_state(app) == before
+    assert snapshot(app, Region) == before
 
 
 @pytest.mark.parametrize(
@@ -455,13 +428,13 @@ def test_malformed_division_code_is_refused(app, client, auth, world, english, c
 )
 def test_bad_region_form_changes_nothing(app, client, auth, world, english, overrides, field):
     auth.login("admin")
-    before = tree_state(app)
+    before = snapshot(app, Region)
     response = client.post("/admin/regions/new", data=region_form(**overrides))
     assert response.status_code == 200
     page = html(response)
     assert "Please correct the marked fields." in page
     assert f'id="{field}-error"' in page
-    assert tree_state(app) == before
+    assert snapshot(app, Region) == before
 
 
 # --- editing and moving regions --------------------------------------------------------------
@@ -501,12 +474,12 @@ def test_edit_without_changes_writes_no_audit(app, client, auth, world, english)
 
 def test_edit_keeps_own_code_but_refuses_anothers(app, client, auth, world, english):
     auth.login("admin")
-    before = tree_state(app)
+    before = snapshot(app, Region)
     data = edit_form_for(app, world.district_a_id, division_code="370212")
     response = client.post(f"/admin/regions/{world.district_a_id}/edit", data=data)
     assert response.status_code == 200
     assert "already used by 崂山区" in html(response)
-    assert tree_state(app) == before
+    assert snapshot(app, Region) == before
 
 
 def test_move_region_rewrites_the_paths_of_its_subtree(app, client, auth, world):
@@ -544,12 +517,12 @@ def test_refuse_move_under_itself_or_a_descendant(app, client, auth, world, engl
             "street": region("370202001").id,
             "community": world.community_a_id,
         }
-    before = tree_state(app)
+    before = snapshot(app, Region)
     data = edit_form_for(app, world.district_a_id, parent_id=str(targets[target]))
     response = client.post(f"/admin/regions/{world.district_a_id}/edit", data=data)
     assert response.status_code == 200
     assert "cannot move under itself or one of its own sub-regions" in html(response)
-    assert tree_state(app) == before
+    assert snapshot(app, Region) == before
 
 
 @pytest.mark.parametrize(
@@ -571,12 +544,12 @@ def test_refuse_move_that_changes_the_level(app, client, auth, world, english, m
             "community_b": world.community_b_id,
             "root": "",
         }
-    before = tree_state(app)
+    before = snapshot(app, Region)
     data = edit_form_for(app, ids[moved], parent_id=str(ids[new_parent]))
     response = client.post(f"/admin/regions/{ids[moved]}/edit", data=data)
     assert response.status_code == 200
     assert "would change its level" in html(response)
-    assert tree_state(app) == before
+    assert snapshot(app, Region) == before
 
 
 def test_edit_form_only_offers_parents_on_the_right_level(client, auth, world):
@@ -683,7 +656,7 @@ def test_import_bad_file_reports_every_bad_line_and_imports_nothing(
     app, client, auth, world, english
 ):
     auth.login("admin")
-    before = tree_state(app)
+    before = snapshot(app, Region)
     response = upload(client, csv_bytes(*BAD_IMPORT))
     assert response.status_code == 200
     page = html(response)
@@ -699,7 +672,7 @@ def test_import_bad_file_reports_every_bad_line_and_imports_nothing(
     assert set(found) == set(BAD_IMPORT_PROBLEMS)
     for key, fragment in BAD_IMPORT_PROBLEMS.items():
         assert fragment in found[key].replace("&#39;", "'")
-    assert tree_state(app) == before
+    assert snapshot(app, Region) == before
     with app.app_context():
         assert audit("region.import") == []
 
@@ -740,18 +713,18 @@ NOT_UTF8 = "The file is not UTF-8 text."
 )
 def test_import_refuses_unreadable_files(app, client, auth, world, english, data, message):
     auth.login("admin")
-    before = tree_state(app)
+    before = snapshot(app, Region)
     response = upload(client, data)
     assert response.status_code == 200
     page = html(response)
     assert "Nothing was imported" in page
     assert message in page
-    assert tree_state(app) == before
+    assert snapshot(app, Region) == before
 
 
 def test_import_refuses_a_file_that_is_too_large(app, client, auth, world, english):
     auth.login("admin")
-    before = tree_state(app)
+    before = snapshot(app, Region)
     line = "370600,烟台市,,,branch,0\r\n".encode()
     data = csv_bytes() + line * (MAX_IMPORT_BYTES // len(line) + 1)
     # Encoded in memory: the test client would otherwise leave a temporary file open.
@@ -764,7 +737,7 @@ def test_import_refuses_a_file_that_is_too_large(app, client, auth, world, engli
     )
     assert response.status_code == 200
     assert "The file is larger than 2 MB." in html(response)
-    assert tree_state(app) == before
+    assert snapshot(app, Region) == before
 
 
 def test_import_without_file(client, auth, world, english):
@@ -810,11 +783,11 @@ def test_sample_csv_downloads_and_imports_into_an_empty_tree(app, client, auth, 
         assert region("370212002001").level == 4
         assert region("370212002001").branch_access is BranchAccess.NONE
     # Importing the same file again changes nothing.
-    before = tree_state(app)
+    before = snapshot(app, Region)
     client.set_cookie("outreach_lang", "en")
     second = upload(client, response.data)
     assert "0 created, 0 updated, 7 unchanged" in html(client.get(second.headers["Location"]))
-    assert tree_state(app) == before
+    assert snapshot(app, Region) == before
 
 
 # The checks themselves are a pure function of the file and a snapshot of the tree.
@@ -1030,13 +1003,13 @@ def test_edit_branch_moves_and_deactivates(app, client, auth, world):
 )
 def test_duplicate_branch_name_is_refused(app, client, auth, world, english, url, name):
     auth.login("admin")
-    before = branch_state(app)
+    before = snapshot(app, Branch)
     if url == "edit_b":
         url = f"/admin/branches/{world.branch_b_id}/edit"
     response = client.post(url, data=branch_form(name=name, region_id=str(world.city_id)))
     assert response.status_code == 200
     assert "Another branch is already called 市南支行." in html(response)
-    assert branch_state(app) == before
+    assert snapshot(app, Branch) == before
 
 
 def test_branch_names_differing_only_in_case_clash(app, client, auth, world, english):
@@ -1064,12 +1037,12 @@ def test_branch_names_differing_only_in_case_clash(app, client, auth, world, eng
 )
 def test_bad_branch_form_changes_nothing(app, client, auth, world, english, overrides, field):
     auth.login("admin")
-    before = branch_state(app)
+    before = snapshot(app, Branch)
     data = branch_form(**{"region_id": str(world.city_id), **overrides})
     response = client.post("/admin/branches/new", data=data)
     assert response.status_code == 200
     assert f'id="{field}-error"' in html(response)
-    assert branch_state(app) == before
+    assert snapshot(app, Branch) == before
 
 
 def test_branch_edit_form_is_filled_in(client, auth, world):
