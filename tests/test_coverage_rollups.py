@@ -28,7 +28,7 @@ from outreach_app.extensions import db
 from outreach_app.handouts.models import PrintRun
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
-from tests.coverage_data import raw_counts
+from tests.coverage_data import month_of, raw_counts
 from tests.factories import make_event, make_print_run, make_region
 from tests.locking import (
     HANG_GUARD_SECONDS,
@@ -45,7 +45,7 @@ def expected() -> dict:
     events = {e.id: e for e in db.session.scalars(select(Event))}
     for (event_id, dim, dim_id), values in raw_counts().items():
         event = events[event_id]
-        month = event.starts_at.year * 100 + event.starts_at.month
+        month = month_of(event.starts_at)
         key = (event.region_id, event.branch_id, month, str(event.kind), dim, dim_id)
         for name, value in values.items():
             rows[key][name] += value

@@ -24,7 +24,7 @@ from outreach_app.coverage.models import CoverageRollup
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from tests.factories import World, make_print_run
-from tests.helpers import PASSWORD
+from tests.helpers import login
 
 DAY = timedelta(days=1)
 
@@ -121,7 +121,7 @@ def figures(app: Flask, world: World) -> tuple[list[tuple], dict]:
         )
         month = db.session.get(Event, world.event_a_id).starts_at.strftime("%Y-%m")
     client = app.test_client()
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
+    login(client, "admin")
     response = client.get(
         f"/coverage/{world.city_id}.json",
         query_string={"period": "custom", "from": month, "to": month},
