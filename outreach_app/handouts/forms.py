@@ -13,13 +13,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from outreach_app.core.forms import FlaskForm, Form
 from outreach_app.handouts.library import (
     CODE_MAX,
+    ENTER_TITLE,
     EVERYONE,
+    HIDDEN_CHARACTERS,
     LEAD_MAX,
     NEVER_ASK_MAX,
     NOTE_MAX,
+    SAY_NEVER_ASK,
     SEARCH_MAX,
     TIP_MAX,
     TITLE_MAX,
+    WRITE_TIPS,
     has_hidden_characters,
 )
 from outreach_app.handouts.models import (
@@ -31,6 +35,13 @@ from outreach_app.handouts.models import (
     MIN_TIPS,
     HandoutLanguage,
     PrintLayout,
+)
+from outreach_app.handouts.services import (
+    CHOOSE_LAYOUT,
+    COPIES_RANGE,
+    ENTER_COPIES,
+    GIVE_REVOKE_REASON,
+    REVOKE_REASON_MAX,
 )
 from outreach_app.handouts.text import HandoutText
 from outreach_app.reference.models import TargetGroup, Topic
@@ -54,9 +65,7 @@ def no_hidden_characters(form: Any, field: Any) -> None:
     """Refuse control characters and invisible direction or zero-width marks."""
     allow_newlines = isinstance(field, TextAreaField)
     if isinstance(field.data, str) and has_hidden_characters(field.data, allow_newlines):
-        raise ValidationError(
-            _l("Remove control or invisible characters (for example pasted direction marks).")
-        )
+        raise ValidationError(str(HIDDEN_CHARACTERS))
 
 
 def language_choices() -> list[SelectChoice]:
@@ -120,7 +129,7 @@ class HandoutTextForm(FlaskForm):
         _l("Title"),
         filters=[strip_line],
         validators=[
-            DataRequired(message=_l("Enter a title.")),
+            DataRequired(message=ENTER_TITLE),
             no_hidden_characters,
             Length(max=TITLE_MAX, message=_l("Keep the title to %(max)d characters or fewer.")),
         ],
@@ -148,7 +157,7 @@ class HandoutTextForm(FlaskForm):
         _l("We will never ask you for"),
         filters=[strip_line],
         validators=[
-            DataRequired(message=_l("Say what the bank never asks for.")),
+            DataRequired(message=SAY_NEVER_ASK),
             no_hidden_characters,
             Length(max=NEVER_ASK_MAX, message=_l("Keep this line to %(max)d characters or fewer.")),
         ],
@@ -188,9 +197,7 @@ class HandoutTextForm(FlaskForm):
         """The fields, and then the number of tips."""
         is_valid = super().validate(extra_validators)
         if not MIN_TIPS <= len(self.tips()) <= MAX_TIPS:
-            self.tips_errors.append(
-                str(_l("Write between %(low)d and %(high)d tips.", low=MIN_TIPS, high=MAX_TIPS))
-            )
+            self.tips_errors.append(str(WRITE_TIPS))
             is_valid = False
         return is_valid
 
@@ -263,17 +270,15 @@ class CopiesField(IntegerField):
             self.data = int(str(valuelist[0]).strip(), 10)
         except ValueError:
             self.data = None
-            raise ValueError(_l("Enter a whole number of copies.")) from None
+            raise ValueError(ENTER_COPIES) from None
 
 
 def copies_in_range(form: Any, field: Any) -> None:
     """Between MIN_COPIES and MAX_COPIES (a number that did not parse has its message already)."""
     if field.data is None and not field.process_errors:
-        raise ValidationError(_l("Enter a whole number of copies."))
+        raise ValidationError(str(ENTER_COPIES))
     if field.data is not None and not MIN_COPIES <= field.data <= MAX_COPIES:
-        raise ValidationError(
-            _l("Print between %(low)d and %(high)d copies.", low=MIN_COPIES, high=MAX_COPIES)
-        )
+        raise ValidationError(str(COPIES_RANGE))
 
 
 class PrintRunForm(FlaskForm):
@@ -293,7 +298,7 @@ class PrintRunForm(FlaskForm):
         _l("Layout"),
         choices=layout_choices(),
         validators=[InputRequired()],
-        invalid_choice_message=_l("Choose a layout from the list."),
+        invalid_choice_message=CHOOSE_LAYOUT,
     )
     # Asked only when a head or an administrator prints for a completed event (the view removes
     # it otherwise); the print run service requires it then and keeps it in the event's history.
@@ -315,9 +320,12 @@ class RevokeForm(FlaskForm):
         render_kw={"rows": 3},
         filters=[strip_block],
         validators=[
-            DataRequired(message=_l("Say why the run is withdrawn.")),
+            DataRequired(message=GIVE_REVOKE_REASON),
             no_hidden_characters,
-            Length(max=300, message=_l("Keep the reason to %(max)d characters or fewer.")),
+            Length(
+                max=REVOKE_REASON_MAX,
+                message=_l("Keep the reason to %(max)d characters or fewer."),
+            ),
         ],
     )
     submit = SubmitField(_l("Withdraw the run"))

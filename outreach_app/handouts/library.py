@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -40,6 +41,14 @@ NEVER_ASK_MAX = 300
 NOTE_MAX = 200
 SEARCH_MAX = 100
 EVERYONE = "everyone"  # the target-group filter value of handouts meant for everyone
+
+# The handout text form checks these rules too, with the same words.
+HIDDEN_CHARACTERS = _l(
+    "Remove control or invisible characters (for example pasted direction marks)."
+)
+ENTER_TITLE = _l("Enter a title.")
+WRITE_TIPS = _l("Write between %(low)d and %(high)d tips.", low=MIN_TIPS, high=MAX_TIPS)
+SAY_NEVER_ASK = _l("Say what the bank never asks for.")
 
 # Invisible characters that only hide or reorder text: bidirectional overrides and isolates,
 # zero-width space, word joiner, byte-order mark. Joiners (U+200C/D) are allowed: scripts use them.
@@ -75,10 +84,7 @@ class LibraryFilters:
 def _check_line(field: str, value: str, limit: int, allow_newlines: bool = False) -> None:
     """The message goes beside the field, so it need not name it."""
     if has_hidden_characters(value, allow_newlines=allow_newlines):
-        raise ServiceError(
-            _("Remove control or invisible characters (for example pasted direction marks)."),
-            field=field,
-        )
+        raise ServiceError(str(HIDDEN_CHARACTERS), field=field)
     if len(value) > limit:
         raise ServiceError(_("Keep this to %(n)d characters or fewer.", n=limit), field=field)
 
@@ -86,18 +92,16 @@ def _check_line(field: str, value: str, limit: int, allow_newlines: bool = False
 def check_text(text: HandoutText) -> None:
     """Raise ``ServiceError`` unless the text can be saved as a version."""
     if not text.title:
-        raise ServiceError(_("Enter a title."), field="title")
+        raise ServiceError(str(ENTER_TITLE), field="title")
     _check_line("title", text.title, TITLE_MAX)
     _check_line("lead", text.lead, LEAD_MAX, allow_newlines=True)
     if not MIN_TIPS <= len(text.tips) <= MAX_TIPS or not all(text.tips):
-        raise ServiceError(
-            _("Write between %(low)d and %(high)d tips.", low=MIN_TIPS, high=MAX_TIPS), field="tips"
-        )
+        raise ServiceError(str(WRITE_TIPS), field="tips")
     for tip in text.tips:
         # Blank tips are dropped before this, so "tips" rather than the n-th input box.
         _check_line("tips", tip, TIP_MAX)
     if not text.never_ask:
-        raise ServiceError(_("Say what the bank never asks for."), field="never_ask")
+        raise ServiceError(str(SAY_NEVER_ASK), field="never_ask")
     _check_line("never_ask", text.never_ask, NEVER_ASK_MAX)
 
 

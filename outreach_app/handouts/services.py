@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -52,6 +53,13 @@ from outreach_app.handouts.tokens import (
 )
 
 MAX_PUBLIC_ID = 2**63 - 1  # a signed BIGINT on every supported database
+REVOKE_REASON_MAX = 300
+
+# The print run and withdraw forms check these rules too, with the same words.
+ENTER_COPIES = _l("Enter a whole number of copies.")
+COPIES_RANGE = _l("Print between %(low)d and %(high)d copies.", low=MIN_COPIES, high=MAX_COPIES)
+CHOOSE_LAYOUT = _l("Choose a layout from the list.")
+GIVE_REVOKE_REASON = _l("Say why the run is withdrawn.")
 PUBLIC_PATH = "/s/"
 DEFAULT_COPIES = 50
 SENIORS = "seniors"  # the target group whose handouts print in large type by default
@@ -172,16 +180,13 @@ def _copies_and_layout(copies: Any, layout: Any) -> tuple[int, PrintLayout]:
     try:
         count = int(copies)
     except (TypeError, ValueError):
-        raise ServiceError(_("Enter a whole number of copies."), field="copies") from None
+        raise ServiceError(str(ENTER_COPIES), field="copies") from None
     if not MIN_COPIES <= count <= MAX_COPIES:
-        raise ServiceError(
-            _("Print between %(low)d and %(high)d copies.", low=MIN_COPIES, high=MAX_COPIES),
-            field="copies",
-        )
+        raise ServiceError(str(COPIES_RANGE), field="copies")
     try:
         return count, PrintLayout(layout)
     except ValueError:
-        raise ServiceError(_("Choose a layout from the list."), field="layout") from None
+        raise ServiceError(str(CHOOSE_LAYOUT), field="layout") from None
 
 
 def _check_large_print(page: HandoutPage) -> None:
@@ -258,8 +263,8 @@ def revoke_print_run(user: User, run: PrintRun, reason: str) -> None:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError(_("Say why the run is withdrawn."), field="reason")
-    if len(reason) > 300:
+        raise ServiceError(str(GIVE_REVOKE_REASON), field="reason")
+    if len(reason) > REVOKE_REASON_MAX:
         raise ServiceError(_("Keep the reason under 300 characters."), field="reason")
     if run.is_revoked:
         raise ServiceError(_("This print run is already withdrawn."), field="reason")
