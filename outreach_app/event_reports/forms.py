@@ -14,7 +14,7 @@ from wtforms.widgets import NumberInput
 
 from outreach_app.core.forms import FlaskForm
 from outreach_app.core.text import clean_block, clean_line
-from outreach_app.event_reports.photos import MAX_PHOTO_BYTES
+from outreach_app.event_reports.photos import MAX_PHOTO_BYTES, PHOTO_TOO_LARGE
 from outreach_app.event_reports.services import (
     CAPTION_MAX_LENGTH,
     CAPTION_TOO_LONG,
@@ -180,7 +180,7 @@ class PhotoForm(FlaskForm):
         _l("Photo"),
         validators=[
             FileRequired(message=_l("Choose a photo to upload.")),
-            FileSize(MAX_PHOTO_BYTES, message=_l("The photo is too large: send at most 8 MB.")),
+            FileSize(MAX_PHOTO_BYTES, message=PHOTO_TOO_LARGE),
         ],
         render_kw={"accept": PHOTO_TYPES},
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from outreach_app.core.validation import ServiceError
@@ -26,6 +27,8 @@ from outreach_app.core.validation import ServiceError
 log = logging.getLogger(__name__)
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
+# Said by the upload form, by the view refusing an oversized request and by read_upload alike.
+PHOTO_TOO_LARGE = _l("The photo is too large: send at most 8 MB.")
 MAX_PHOTO_SIDE = 12_000
 # 50 megapixels (8000 × 6000 is 48) is more than phones and nearly all cameras take, and decodes
 # to about 150 MB in RGB; Pillow's own limit (89 megapixels) lets through half a gigabyte.
@@ -62,7 +65,7 @@ def read_upload(stream: BinaryIO, max_bytes: int = MAX_PHOTO_BYTES) -> bytes:
     if not data:
         raise ServiceError(_("The file is empty. Choose a photo."), field=PHOTO_FIELD)
     if len(data) > max_bytes:
-        raise ServiceError(_("The photo is too large: send at most 8 MB."), field=PHOTO_FIELD)
+        raise ServiceError(str(PHOTO_TOO_LARGE), field=PHOTO_FIELD)
     return data
 
 

@@ -36,6 +36,7 @@ from outreach_app.event_reports.forms import (
 )
 from outreach_app.event_reports.photos import (
     MAX_PHOTO_BYTES,
+    PHOTO_TOO_LARGE,
     photo_folder,
     photo_path,
     remove_photo_files,
@@ -145,7 +146,7 @@ def photos(event_id: int):
         MAX_PHOTO_BYTES + FORM_OVERHEAD_BYTES
     ):
         form = PhotoForm(formdata=None)
-        form.photo.errors = [_("The photo is too large: send at most 8 MB.")]
+        form.photo.errors = [str(PHOTO_TOO_LARGE)]
     else:
         form = PhotoForm()
         if allowed and form.validate_on_submit():

@@ -12,6 +12,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from outreach_app.core.forms import FlaskForm, Form
 from outreach_app.handouts.library import (
+    CHOOSE_LANGUAGE,
+    CHOOSE_TOPIC,
     CODE_MAX,
     ENTER_TITLE,
     EVERYONE,
@@ -223,13 +225,13 @@ class HandoutCreateForm(HandoutTextForm):
         choices=language_choices(),
         default=HandoutLanguage.ZH_CN.value,
         validators=[InputRequired()],
-        invalid_choice_message=_l("Choose a language from the list."),
+        invalid_choice_message=CHOOSE_LANGUAGE,
     )
     topic = SelectField(
         _l("Topic"),
         choices=[],
         validators=[DataRequired(message=_l("Choose a topic."))],
-        invalid_choice_message=_l("Choose a topic from the list."),
+        invalid_choice_message=CHOOSE_TOPIC,
     )
     target_group = SelectField(
         _l("For"),

@@ -49,6 +49,9 @@ HIDDEN_CHARACTERS = _l(
 ENTER_TITLE = _l("Enter a title.")
 WRITE_TIPS = _l("Write between %(low)d and %(high)d tips.", low=MIN_TIPS, high=MAX_TIPS)
 SAY_NEVER_ASK = _l("Say what the bank never asks for.")
+# The new handout form says these too.
+CHOOSE_LANGUAGE = _l("Choose a language from the list.")
+CHOOSE_TOPIC = _l("Choose a topic from the list.")
 
 # Invisible characters that only hide or reorder text: bidirectional overrides and isolates,
 # zero-width space, word joiner, byte-order mark. Joiners (U+200C/D) are allowed: scripts use them.
@@ -249,9 +252,9 @@ def create_handout(
     try:
         lang = HandoutLanguage(language)
     except ValueError:
-        raise ServiceError(_("Choose a language from the list."), field="language") from None
+        raise ServiceError(str(CHOOSE_LANGUAGE), field="language") from None
     if topic is None:
-        raise ServiceError(_("Choose a topic from the list."), field="topic")
+        raise ServiceError(str(CHOOSE_TOPIC), field="topic")
     check_text(text)
     taken = db.session.scalar(
         select(Handout.id).where(Handout.code == code, Handout.language == lang)
