@@ -9,7 +9,7 @@ from outreach_app.core.scope import get_scoped_or_404, scope_of, scoped_select
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
-from outreach_app.regions.models import Branch, Region
+from outreach_app.regions.models import Branch, Region, region_subtree
 from outreach_app.regions.tree import move_region
 
 
@@ -94,3 +94,14 @@ def test_unscoped_user_sees_nothing(app, world):
         scope = scope_of(user)
         db.session.rollback()
         assert scope.branch_id == -1
+
+
+def test_region_subtree_is_a_region_and_everything_below_it(app, world):
+    with app.app_context():
+        paths = dict(db.session.execute(select(Region.id, Region.path)).all())
+        district = db.session.get(Region, world.district_a_id)
+        below = set(db.session.execute(region_subtree(district.path)).scalars())
+        assert below == {key for key, path in paths.items() if path.startswith(district.path)}
+        assert {world.district_a_id, world.community_a_id} <= below
+        assert world.community_b_id not in below and world.city_id not in below
+        assert set(db.session.execute(region_subtree(None)).scalars()) == set(paths)

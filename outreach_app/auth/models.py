@@ -79,7 +79,7 @@ class User(UserMixin, db.Model):
         """A head sees the users of their region and its branches; staff see their branch."""
         if scope.branch_id is not None:
             return cls.branch_id == scope.branch_id
-        subtree = region_subtree(scope)
+        subtree = region_subtree(scope.region_path)
         return or_(
             cls.region_id.in_(subtree),
             cls.branch_id.in_(select(Branch.id).where(Branch.region_id.in_(subtree))),

@@ -155,7 +155,7 @@ class Event(db.Model):
         """A head sees events in their region; staff see their branch's events."""
         if scope.branch_id is not None:
             return cls.branch_id == scope.branch_id
-        return cls.region_id.in_(region_subtree(scope))
+        return cls.region_id.in_(region_subtree(scope.region_path))
 
     @property
     def kind_label(self) -> str:

@@ -70,7 +70,7 @@ class Partner(db.Model):
         """A head sees partners in their region; staff see their branch's partners."""
         if scope.branch_id is not None:
             return cls.branch_id == scope.branch_id
-        return cls.region_id.in_(region_subtree(scope))
+        return cls.region_id.in_(region_subtree(scope.region_path))
 
     @property
     def kind_label(self) -> str:

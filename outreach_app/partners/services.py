@@ -15,8 +15,8 @@ from outreach_app.core.scope import scope_of, scoped_select
 from outreach_app.core.validation import ServiceError
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
-from outreach_app.regions.models import Branch, Region
-from outreach_app.regions.queries import branch_in_scope, region_in_scope, subtree_ids
+from outreach_app.regions.models import Branch, Region, region_subtree
+from outreach_app.regions.queries import branch_in_scope, region_in_scope
 
 SEARCH_MAX_LENGTH = 100
 
@@ -73,7 +73,7 @@ def partner_list_query(user: User, filters: PartnerFilters) -> Select[tuple[Part
     if filters.kind is not None:
         stmt = stmt.where(Partner.kind == filters.kind)
     if filters.region is not None:
-        stmt = stmt.where(Partner.region_id.in_(subtree_ids(filters.region)))
+        stmt = stmt.where(Partner.region_id.in_(region_subtree(filters.region.path)))
     text = filters.q.strip()[:SEARCH_MAX_LENGTH]
     if text:
         stmt = stmt.where(

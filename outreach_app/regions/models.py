@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, Select, String, select
@@ -103,15 +103,16 @@ class Branch(db.Model):
         """A head sees the branches in their region; staff see their own branch."""
         if scope.branch_id is not None:
             return cls.id == scope.branch_id
-        return cls.region_id.in_(region_subtree(scope))
+        return cls.region_id.in_(region_subtree(scope.region_path))
 
     def __repr__(self) -> str:
         return f"<Branch {self.id} {self.name}>"
 
 
-def region_subtree(scope: Scope) -> Select[Any]:
-    """The ids of the regions inside ``scope``'s region subtree (every region for admins)."""
+def region_subtree(path: str | None) -> Select[tuple[int]]:
+    """The ids of the region at ``path`` and every region below it, to use in
+    ``column.in_(...)``; every region for None (an administrator's scope)."""
     stmt = select(Region.id)
-    if scope.region_path is not None:
-        stmt = stmt.where(Region.path.startswith(scope.region_path, autoescape=True))
+    if path is not None:
+        stmt = stmt.where(Region.path.startswith(path, autoescape=True))
     return stmt

@@ -5,17 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Select, select
-
 from outreach_app.core.ids import parse_id
 from outreach_app.core.scope import ScopedUser, scoped_select
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch, Region
-
-
-def subtree_ids(region: Region) -> Select[tuple[int]]:
-    """The ids of ``region`` and every region below it, to use in ``column.in_(...)``."""
-    return select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
 
 
 def region_in_scope(user: ScopedUser, region_id: Any) -> Region | None:
