@@ -367,11 +367,6 @@ def register(figure: Figure) -> Figure:
     return figure
 
 
-def unregister(key: str) -> None:
-    """Take a figure out of the registry again."""
-    del FIGURES[key]
-
-
 def shown_in(place: str) -> list[Figure]:
     """The figures shown in ``place``, in registry order."""
     return [figure for figure in FIGURES.values() if place in figure.places]
