@@ -1,7 +1,7 @@
 """Fixtures: a migrated database (SQLite, or PostgreSQL from TEST_DATABASE_URL), the app (and
-csrf_app, the same with CSRF protection on), a client, a CLI runner, a login helper, and a small
-world of two districts with a head and staff in each. Helpers that are no fixtures are in
-tests/helpers.py, test data in tests/factories.py.
+csrf_app, the same with CSRF protection on), a client, a CLI runner, a login helper, a small
+world of two districts with a head and staff in each, and a temporary upload folder. Helpers
+that are no fixtures are in tests/helpers.py, test data in tests/factories.py.
 
 Every test gets the one application of the run on the same migrated database, put back as new
 after it: rows are removed (reference data, such as target groups and topics, stays), the
@@ -15,6 +15,7 @@ import os
 import time
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -157,6 +158,14 @@ def world(app: Flask) -> World:
     """Two districts (A and B) with a branch, a head, staff, a partner and an event each."""
     with app.app_context():
         return build_world(PASSWORD)
+
+
+@pytest.fixture
+def uploads(app: Flask, tmp_path) -> Path:
+    """A temporary upload folder for ``app`` instead of the instance folder; the folder the
+    event photos go to in it."""
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    return tmp_path / "uploads" / "event-photos"
 
 
 class AuthActions:

@@ -8,10 +8,12 @@ bulk import would; later structural changes reach them through the session liste
 
 ``raw_counts`` is the tests' one independent computation of the rollups: it reads which
 counts exist, and what each raw row adds, from ``coverage.figures`` and adds them up in Python
-over the ORM objects (no SQL aggregation). ``expected_report`` turns it into the figures a user
-should see (regions walked by their parents, never by path prefix), in the shape of the JSON
-endpoint, so the page, the exports and the JSON can all be held against it; ``shown_figures``
-evaluates each figure's formula on exact fractions, rounded half up (``shown``).
+over the ORM objects (no SQL aggregation). ``expected_rollups`` groups it into the rollup rows
+(``assert_consistent`` holds the stored rollups against them); ``expected_report`` turns it
+into the figures a user should see (regions walked by their parents, never by path prefix), in
+the shape of the JSON endpoint, so the page, the exports and the JSON can all be held against
+it; ``shown_figures`` evaluates each figure's formula on exact fractions, rounded half up
+(``shown``).
 """
 
 from __future__ import annotations
@@ -523,6 +525,42 @@ def raw_counts() -> dict[tuple[int, str, int], dict[str, int]]:
                 for count in counts:
                     rows[(event_id, dim, dim_id)][count.name] += count.per_row(row)
     return rows
+
+
+def expected_rollups() -> dict:
+    """Every rollup row computed in Python from the raw rows (``raw_counts``)."""
+    rows: dict = defaultdict(lambda: dict.fromkeys(METRICS, 0))
+    events = {e.id: e for e in db.session.scalars(select(Event))}
+    for (event_id, dim, dim_id), values in raw_counts().items():
+        event = events[event_id]
+        month = month_of(event.starts_at)
+        key = (event.region_id, event.branch_id, month, str(event.kind), dim, dim_id)
+        for name, value in values.items():
+            rows[key][name] += value
+    return {k: v for k, v in rows.items() if any(v.values())}
+
+
+def expected_subtree_rollups(own: dict) -> dict:
+    """Own rows summed up the region tree, walking parents one by one (not by path)."""
+    rows: dict = defaultdict(lambda: dict.fromkeys(METRICS, 0))
+    for (region_id, *rest), values in own.items():
+        region = db.session.get(Region, region_id)
+        while region is not None:
+            for name, value in values.items():
+                rows[(region.id, *rest)][name] += value
+            region = region.parent
+    return {k: v for k, v in rows.items() if any(v.values())}
+
+
+def assert_consistent() -> None:
+    """The stored rollups, own and summed up the tree, and a recount all equal the raw rows."""
+    db.session.expire_all()
+    truth = expected_rollups()
+    have = rollups.stored(db.session)
+    for key in set(have) | set(truth):
+        assert have.get(key) == truth.get(key), key
+    assert rollups.recount(db.session) == truth
+    assert rollups.stored(db.session, subtree=True) == expected_subtree_rollups(truth)
 
 
 def expected_report(

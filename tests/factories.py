@@ -1,8 +1,10 @@
-"""Test data factories; call them inside an app context. ``build_world`` makes the default set,
-and ``add_event`` (which opens its own context) adds an event to it."""
+"""Test data factories; call them inside an app context. ``build_world`` makes the default set;
+``add_event`` adds an event to it and ``set_status``/``confirm`` move one along, each opening
+its own context; ``jpeg`` makes picture bytes."""
 
 from __future__ import annotations
 
+import io
 import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from outreach_app.auth.models import User
 from outreach_app.auth.passwords import hash_password
 from outreach_app.core.roles import Role
+from outreach_app.events.lifecycle import change_status
 from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
@@ -218,6 +221,31 @@ def add_event(
         return event.id
 
 
+def set_status(app, event_id: int, *statuses: EventStatus, reason: str = "") -> None:
+    """Move a committed event through ``statuses`` as the administrator, by the lifecycle's
+    own change_status (opens its own context and commits)."""
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        admin = db.session.execute(select(User).where(User.username == "admin")).scalar_one()
+        for status in statuses:
+            change_status(event, status, admin, reason=reason)
+        db.session.commit()
+
+
+def confirm(app, event_id: int) -> None:
+    """Confirm a committed event as the administrator."""
+    set_status(app, event_id, EventStatus.CONFIRMED)
+
+
+def jpeg(size=(800, 600), color=(200, 30, 30), **options) -> bytes:
+    """A JPEG of one colour; ``options`` go to Pillow's JPEG writer."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG", **options)
+    return buffer.getvalue()
+
+
 def make_photo(
     event: Event,
     upload_folder: str,
@@ -227,16 +255,10 @@ def make_photo(
     uploaded_by: User | None = None,
 ):
     """A photo of ``event`` with a real JPEG and thumbnail under ``upload_folder``."""
-    import io
-
-    from PIL import Image
-
     from outreach_app.event_reports.photos import photo_folder, process_photo, write_photo_files
     from outreach_app.events.models import EventPhoto
 
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG")
-    processed = process_photo(buffer.getvalue())
+    processed = process_photo(jpeg(size, color))
     photo = EventPhoto(
         event_id=event.id,
         file_name=write_photo_files(photo_folder(upload_folder), processed),

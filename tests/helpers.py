@@ -5,10 +5,12 @@ about an object, and the SQL a block of code runs."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_app_context
@@ -19,6 +21,7 @@ from sqlalchemy import event as sa_event
 from outreach_app.audit.models import AuditLog
 from outreach_app.extensions import db
 from outreach_app.handouts.content import quiz_for
+from outreach_app.reference.models import TargetGroup
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "violet kettle harbour spins"
@@ -99,6 +102,45 @@ def quiz_answers(right: bool = True) -> dict[str, str]:
         f"q-{q.code}": str(q.answer_index if right else (q.answer_index + 1) % len(q.choices))
         for q in questions
     }
+
+
+def group_ids(app: Flask) -> dict[str, int]:
+    """The target groups' ids by code."""
+    with app.app_context():
+        return dict(db.session.execute(select(TargetGroup.code, TargetGroup.id)).all())
+
+
+def report_form(
+    app: Flask, summary: str = "讲解了电信诈骗的常见手法。", **fields
+) -> dict[str, str]:
+    """Report form data: ``seniors=30`` sets a head count, other keys set fields as they are."""
+    ids = group_ids(app)
+    data = {f"attendance_{gid}": "" for gid in ids.values()}
+    data.update(handouts_distributed="50", report_summary=summary, issues_raised="")
+    if not any(code in fields for code in ids):
+        fields.setdefault("seniors", "30")
+    for key, value in fields.items():
+        data[f"attendance_{ids[key]}" if key in ids else key] = str(value)
+    return data
+
+
+def upload_photo(
+    client: FlaskClient, event_id: int, content: bytes, filename="photo.jpg", caption="", **kw
+):
+    """Post ``content`` to an event's photo upload form (as a JPEG unless ``content_type``)."""
+    data = {"photo": (io.BytesIO(content), filename, kw.pop("content_type", "image/jpeg"))}
+    data["caption"] = caption
+    response = client.post(
+        f"/events/{event_id}/photos", data=data, content_type="multipart/form-data", **kw
+    )
+    # Werkzeug's client leaves a large body's temporary file open unless it follows redirects.
+    response.request.input_stream.close()
+    return response
+
+
+def stored_files(folder: Path) -> list[str]:
+    """The names of the files in an upload folder, sorted (none while it does not exist)."""
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 def _table(source: type | Table) -> Table:

@@ -23,11 +23,10 @@ from outreach_app.event_reports import services as report_services
 from outreach_app.events.models import Event, EventKind, EventPhoto, EventStatus
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch, Region
-from tests.factories import make_event, make_region
-from tests.helpers import login
+from tests.coverage_data import assert_consistent
+from tests.factories import confirm, jpeg, make_event, make_region
+from tests.helpers import login, report_form, stored_files, upload_photo
 from tests.locking import HANG_GUARD_SECONDS, backend_pid, postgres_only, wait_until_blocked
-from tests.test_coverage_rollups import assert_consistent
-from tests.test_event_reports import confirm, jpeg, report_form, stored_files, upload
 
 NO_ROW_LOCKS = (
     "SQLite has no row locks and no deadlocks or serialization failures: a second writer "
@@ -305,12 +304,6 @@ def test_two_events_created_at_once_in_one_region_and_month_both_count(app, worl
 # --- photo uploads ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def photo_uploads(app, tmp_path):
-    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    return tmp_path / "uploads" / "event-photos"
-
-
 def _add_photo_rows(connection, event_id: int, count: int, first: int = 0) -> None:
     """Photo rows without files (numbered from ``first``): enough for the per-event limit."""
     rows = [
@@ -332,7 +325,7 @@ def _add_photo_rows(connection, event_id: int, count: int, first: int = 0) -> No
     "before or after the change"
 )
 def test_a_photo_is_decoded_before_the_event_is_locked(
-    app, client, auth, world, photo_uploads, monkeypatch
+    app, client, auth, world, uploads, monkeypatch
 ):
     confirm(app, world.event_a_id)
     auth.login("staff_a")
@@ -352,13 +345,13 @@ def test_a_photo_is_decoded_before_the_event_is_locked(
     monkeypatch.setattr(
         report_services, "process_photo", decode_while_another_transaction_locks_the_event
     )
-    response = upload(client, world.event_a_id, jpeg((2400, 1800)))
+    response = upload_photo(client, world.event_a_id, jpeg((2400, 1800)))
     assert response.status_code == 302
     assert found == ["free"]  # not 55P03, lock not available
 
 
 def test_the_photo_limit_is_checked_again_once_the_event_is_locked(
-    app, english, auth, world, photo_uploads, monkeypatch
+    app, english, auth, world, uploads, monkeypatch
 ):
     """While one upload is decoded another takes the 20th place; the first is then refused,
     and its files are removed."""
@@ -378,10 +371,10 @@ def test_the_photo_limit_is_checked_again_once_the_event_is_locked(
         return decode(data)
 
     monkeypatch.setattr(report_services, "process_photo", decode_while_another_upload_commits)
-    response = upload(english, world.event_a_id, jpeg())
+    response = upload_photo(english, world.event_a_id, jpeg())
     assert response.status_code == 200
     assert "An event can have at most 20 photos." in response.get_data(as_text=True)
     with app.app_context():
         stmt = select(func.count(EventPhoto.id)).where(EventPhoto.event_id == world.event_a_id)
         assert db.session.scalar(stmt) == 20
-    assert stored_files(photo_uploads) == []
+    assert stored_files(uploads) == []

@@ -1,15 +1,15 @@
 """The coverage rollups always equal a recount of the raw rows, through every kind of change.
 
-``expected`` below is the independent computation in plain Python over the ORM objects
-(``coverage_data.raw_counts``, not the SQL the rollups use), so a wrong join or filter in the
-rollup code cannot hide.
+``coverage_data.expected_rollups`` is the independent computation in plain Python over the ORM
+objects (``coverage_data.raw_counts``, not the SQL the rollups use), so a wrong join or filter
+in the rollup code cannot hide; ``coverage_data.assert_consistent`` holds the stored rollups
+against it.
 """
 
 from __future__ import annotations
 
 import random
 import threading
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -28,7 +28,7 @@ from outreach_app.extensions import db
 from outreach_app.handouts.models import PrintRun
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
-from tests.coverage_data import month_of, raw_counts
+from tests.coverage_data import assert_consistent, expected_rollups
 from tests.factories import make_event, make_print_run, make_region
 from tests.locking import (
     HANG_GUARD_SECONDS,
@@ -37,41 +37,6 @@ from tests.locking import (
     postgres_only,
     wait_until_blocked,
 )
-
-
-def expected() -> dict:
-    """Every rollup row computed in Python from the raw rows (``coverage_data.raw_counts``)."""
-    rows: dict = defaultdict(lambda: dict.fromkeys(METRICS, 0))
-    events = {e.id: e for e in db.session.scalars(select(Event))}
-    for (event_id, dim, dim_id), values in raw_counts().items():
-        event = events[event_id]
-        month = month_of(event.starts_at)
-        key = (event.region_id, event.branch_id, month, str(event.kind), dim, dim_id)
-        for name, value in values.items():
-            rows[key][name] += value
-    return {k: v for k, v in rows.items() if any(v.values())}
-
-
-def expected_subtree(own: dict) -> dict:
-    """Own rows summed up the region tree, walking parents one by one (not by path)."""
-    rows: dict = defaultdict(lambda: dict.fromkeys(METRICS, 0))
-    for (region_id, *rest), values in own.items():
-        region = db.session.get(Region, region_id)
-        while region is not None:
-            for name, value in values.items():
-                rows[(region.id, *rest)][name] += value
-            region = region.parent
-    return {k: v for k, v in rows.items() if any(v.values())}
-
-
-def assert_consistent() -> None:
-    db.session.expire_all()
-    truth = expected()
-    have = rollups.stored(db.session)
-    for key in set(have) | set(truth):
-        assert have.get(key) == truth.get(key), key
-    assert rollups.recount(db.session) == truth
-    assert rollups.stored(db.session, subtree=True) == expected_subtree(truth)
 
 
 def _attendee_actions(event: Event, run: PrintRun, serial: int, group_id: int | None, rng) -> None:
@@ -216,7 +181,7 @@ def test_rebuild_all_matches_recount(app, data):
         db.session.commit()
         written = rollups.rebuild_all(db.session)
         db.session.commit()
-        assert written == len(expected())
+        assert written == len(expected_rollups())
         assert_consistent()
 
 
@@ -240,7 +205,7 @@ def test_rebuild_rollups_command_recounts_lost_rows(app, runner, data):
 
 def expected_rows(app) -> dict:
     with app.app_context():
-        return expected()
+        return expected_rollups()
 
 
 def test_bump_ignores_cancelled_events(app, data):
@@ -250,7 +215,7 @@ def test_bump_ignores_cancelled_events(app, data):
         db.session.commit()
         rollups.bump(db.session, event, scans=1)
         db.session.commit()
-        assert rollups.stored(db.session) == expected()
+        assert rollups.stored(db.session) == expected_rollups()
 
 
 def test_attendee_actions_keep_rollups_exact(app, data):

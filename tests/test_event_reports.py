@@ -19,12 +19,20 @@ from outreach_app.audit.models import AuditLog
 from outreach_app.auth.models import User
 from outreach_app.core.validation import ServiceError
 from outreach_app.event_reports import photos, services
-from outreach_app.events.lifecycle import change_status
 from outreach_app.events.models import Event, EventAttendance, EventPhoto, EventStatus
 from outreach_app.extensions import db
 from outreach_app.reference.models import TargetGroup
-from tests.factories import make_photo
-from tests.helpers import audit_entries, snapshot, sql_statements, stored
+from tests.factories import confirm, jpeg, make_photo, set_status
+from tests.helpers import (
+    audit_entries,
+    group_ids,
+    report_form,
+    snapshot,
+    sql_statements,
+    stored,
+    stored_files,
+    upload_photo,
+)
 
 MB = 1024 * 1024
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -35,29 +43,8 @@ REPORT_TABLES = (Event, EventAttendance, EventPhoto, AuditLog)
 # --- fixtures and helpers --------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def uploads(app, tmp_path) -> Path:
-    """Every test writes its photos to a temporary upload folder, never the instance folder."""
-    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    return tmp_path / "uploads" / "event-photos"
-
-
-def stored_files(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
-
-
-def set_status(app, event_id: int, *statuses: EventStatus, reason: str = "") -> None:
-    """Move an event through ``statuses`` as the administrator."""
-    with app.app_context():
-        event = db.session.get(Event, event_id)
-        admin = db.session.execute(select(User).where(User.username == "admin")).scalar_one()
-        for status in statuses:
-            change_status(event, status, admin, reason=reason)
-        db.session.commit()
-
-
-def confirm(app, event_id: int) -> None:
-    set_status(app, event_id, EventStatus.CONFIRMED)
+# Every test writes its photos to a temporary upload folder, never the instance folder.
+pytestmark = pytest.mark.usefixtures("uploads")
 
 
 def complete(app, client, auth, world, event_id: int | None = None, **counts) -> None:
@@ -68,23 +55,6 @@ def complete(app, client, auth, world, event_id: int | None = None, **counts) ->
     response = client.post(f"/events/{event_id}/report", data=report_form(app, **counts))
     assert response.status_code == 302, response.get_data(as_text=True)
     auth.logout()
-
-
-def group_ids(app) -> dict[str, int]:
-    with app.app_context():
-        return dict(db.session.execute(select(TargetGroup.code, TargetGroup.id)).all())
-
-
-def report_form(app, summary: str = "讲解了电信诈骗的常见手法。", **fields) -> dict[str, str]:
-    """Report form data: ``seniors=30`` sets a head count, other keys set fields as they are."""
-    ids = group_ids(app)
-    data = {f"attendance_{gid}": "" for gid in ids.values()}
-    data.update(handouts_distributed="50", report_summary=summary, issues_raised="")
-    if not any(code in fields for code in ids):
-        fields.setdefault("seniors", "30")
-    for key, value in fields.items():
-        data[f"attendance_{ids[key]}" if key in ids else key] = str(value)
-    return data
 
 
 def photo_count(app, event_id: int) -> int:
@@ -122,24 +92,7 @@ def open_image(path: Path) -> Image.Image:
     return Image.open(io.BytesIO(path.read_bytes()))
 
 
-def upload(client, event_id: int, content: bytes, filename="photo.jpg", caption="", **kw):
-    data = {"photo": (io.BytesIO(content), filename, kw.pop("content_type", "image/jpeg"))}
-    data["caption"] = caption
-    response = client.post(
-        f"/events/{event_id}/photos", data=data, content_type="multipart/form-data", **kw
-    )
-    # Werkzeug's client leaves a large body's temporary file open unless it follows redirects.
-    response.request.input_stream.close()
-    return response
-
-
 # --- images ------------------------------------------------------------------------------------
-
-
-def jpeg(size=(800, 600), color=(200, 30, 30), **options) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG", **options)
-    return buffer.getvalue()
 
 
 def png_with_transparency() -> bytes:
@@ -253,7 +206,7 @@ def test_out_of_scope_event_is_404(app, client, auth, world, uploads, username, 
     before, files = snapshot(app, *REPORT_TABLES), stored_files(uploads)
     url = path.format(e=event_id, p=photo_id)
     if method == "POST" and url.endswith("/photos"):
-        response = upload(client, event_id, jpeg())
+        response = upload_photo(client, event_id, jpeg())
     else:
         response = client.open(url, method=method, data=report_form(app))
     assert response.status_code == 404
@@ -583,7 +536,9 @@ def only_photo(app, event_id: int) -> EventPhoto:
 def test_upload_a_jpeg(app, english, auth, world, uploads):
     confirm(app, world.event_a_id)
     auth.login("staff_a")
-    response = upload(english, world.event_a_id, jpeg((3000, 1500)), filename="../../etc/x.jpg")
+    response = upload_photo(
+        english, world.event_a_id, jpeg((3000, 1500)), filename="../../etc/x.jpg"
+    )
     assert response.status_code == 302
     photo = only_photo(app, world.event_a_id)
     assert (photo.width, photo.height) == (2000, 1000)
@@ -604,7 +559,7 @@ def test_upload_a_jpeg(app, english, auth, world, uploads):
 def test_png_with_transparency_becomes_a_jpeg_on_white(app, client, auth, world, uploads):
     confirm(app, world.event_a_id)
     auth.login("staff_a")
-    response = upload(client, world.event_a_id, png_with_transparency(), "a.png", "image/png")
+    response = upload_photo(client, world.event_a_id, png_with_transparency(), "a.png", "image/png")
     assert response.status_code == 302
     photo = only_photo(app, world.event_a_id)
     image = open_image(uploads / photo.file_name)
@@ -620,7 +575,7 @@ def test_exif_orientation_is_applied_and_metadata_dropped(app, client, auth, wor
     assert original.getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the upload does carry GPS
     confirm(app, world.event_a_id)
     auth.login("staff_a")
-    assert upload(client, world.event_a_id, source).status_code == 302
+    assert upload_photo(client, world.event_a_id, source).status_code == 302
     photo = only_photo(app, world.event_a_id)
     assert (photo.width, photo.height) == (200, 300)  # turned upright
     for name in (photo.file_name, photo.file_name[:-4] + ".thumb.jpg"):
@@ -708,7 +663,7 @@ def test_bad_files_are_refused(
     confirm(app, world.event_a_id)
     auth.login("staff_a")
     before = snapshot(app, *REPORT_TABLES)
-    response = upload(english, world.event_a_id, content, filename, content_type=content_type)
+    response = upload_photo(english, world.event_a_id, content, filename, content_type=content_type)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert snapshot(app, *REPORT_TABLES) == before
@@ -723,12 +678,14 @@ def test_a_real_image_over_50_megapixels_is_refused_before_it_is_decoded(
     assert Image.open(io.BytesIO(content)).size == (8000, 6300)
     confirm(app, world.event_a_id)
     auth.login("staff_a")
-    response = upload(english, world.event_a_id, content, "huge.png", content_type="image/png")
+    response = upload_photo(
+        english, world.event_a_id, content, "huge.png", content_type="image/png"
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "The photo has too many pixels: at most 50 megapixels, for example 8000 × 6000." in html
     client.set_cookie("outreach_lang", "zh_CN")
-    response = upload(client, world.event_a_id, content, "huge.png", content_type="image/png")
+    response = upload_photo(client, world.event_a_id, content, "huge.png", content_type="image/png")
     assert "照片像素过多：最多 50 百万像素（例如 8000 × 6000）。" in response.get_data(as_text=True)
     assert photo_count(app, world.event_a_id) == 0
     assert stored_files(uploads) == []
@@ -753,7 +710,7 @@ def test_a_9_mb_file_is_refused(app, english, auth, world, uploads):
     confirm(app, world.event_a_id)
     auth.login("staff_a")
     content = jpeg() + os.urandom(9 * MB)
-    response = upload(english, world.event_a_id, content)
+    response = upload_photo(english, world.event_a_id, content)
     assert response.status_code == 200
     assert "The photo is too large: send at most 8 MB." in response.get_data(as_text=True)
     assert photo_count(app, world.event_a_id) == 0
@@ -766,7 +723,7 @@ def test_a_file_just_over_8_mb_is_refused_by_its_size(app, english, auth, world,
     auth.login("staff_a")
     image = jpeg()
     content = image + b"\x00" * (8 * MB + 1 - len(image))
-    response = upload(english, world.event_a_id, content)
+    response = upload_photo(english, world.event_a_id, content)
     assert "The photo is too large: send at most 8 MB." in response.get_data(as_text=True)
     assert stored_files(uploads) == []
 
@@ -786,7 +743,7 @@ def test_the_service_reads_at_most_8_mb(app, world, uploads):
 def test_a_body_over_16_mb_is_refused(app, client, auth, world, uploads):
     confirm(app, world.event_a_id)
     auth.login("staff_a")
-    response = upload(client, world.event_a_id, b"\xff" * (17 * MB))
+    response = upload_photo(client, world.event_a_id, b"\xff" * (17 * MB))
     assert response.status_code == 413
     assert stored_files(uploads) == []
 
@@ -798,7 +755,7 @@ def test_the_21st_photo_is_refused(app, english, auth, world, uploads):
     page = english.get(f"/events/{world.event_a_id}/photos").get_data(as_text=True)
     assert "This event has the most photos it can have (20)." in page
     assert 'data-testid="photo-form"' not in page
-    response = upload(english, world.event_a_id, jpeg())
+    response = upload_photo(english, world.event_a_id, jpeg())
     assert response.status_code == 200
     assert "An event can have at most 20 photos." in response.get_data(as_text=True)
     assert photo_count(app, world.event_a_id) == 20
@@ -810,12 +767,12 @@ def test_caption_is_kept_escaped_and_limited(app, english, auth, world):
     auth.login("staff_a")
     no_file = english.post(f"/events/{world.event_a_id}/photos", data={"caption": "x"})
     assert "Choose a photo to upload." in no_file.get_data(as_text=True)
-    long_caption = upload(english, world.event_a_id, jpeg(), caption="长" * 201)
+    long_caption = upload_photo(english, world.event_a_id, jpeg(), caption="长" * 201)
     assert "Keep the caption to 200 characters or fewer." in long_caption.get_data(as_text=True)
-    long_caption = upload(english, world.event_a_id, jpeg(), caption="x" * 500)
+    long_caption = upload_photo(english, world.event_a_id, jpeg(), caption="x" * 500)
     assert "Keep the caption to 200 characters or fewer." in long_caption.get_data(as_text=True)
     assert photo_count(app, world.event_a_id) == 0
-    assert upload(english, world.event_a_id, jpeg(), caption=XSS).status_code == 302
+    assert upload_photo(english, world.event_a_id, jpeg(), caption=XSS).status_code == 302
     assert only_photo(app, world.event_a_id).caption == XSS
     html = english.get(f"/events/{world.event_a_id}/photos").get_data(as_text=True)
     assert XSS not in html
@@ -842,7 +799,7 @@ def test_who_may_upload_when(app, client, auth, world, uploads, status, username
     elif status == "cancelled":
         set_status(app, world.event_a_id, EventStatus.CANCELLED, reason="取消")
     auth.login(username)
-    response = upload(client, world.event_a_id, jpeg())
+    response = upload_photo(client, world.event_a_id, jpeg())
     assert response.status_code == (302 if allowed else 403)
     assert photo_count(app, world.event_a_id) == (1 if allowed else 0)
     assert len(stored_files(uploads)) == (2 if allowed else 0)
@@ -860,7 +817,7 @@ def test_files_are_removed_when_the_commit_fails(app, client, auth, world, uploa
     with app.app_context():
         monkeypatch.setattr(db.session, "commit", fail)
         with pytest.raises(RuntimeError):
-            upload(client, world.event_a_id, jpeg())
+            upload_photo(client, world.event_a_id, jpeg())
     monkeypatch.undo()
     assert stored_files(uploads) == []
     assert photo_count(app, world.event_a_id) == 0
@@ -875,7 +832,7 @@ def test_files_are_removed_when_the_flush_fails(app, client, auth, world, upload
 
     monkeypatch.setattr(services, "record", fail)
     with pytest.raises(RuntimeError):
-        upload(client, world.event_a_id, jpeg())
+        upload_photo(client, world.event_a_id, jpeg())
     assert stored_files(uploads) == []
     assert photo_count(app, world.event_a_id) == 0
 
