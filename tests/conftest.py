@@ -1,7 +1,8 @@
 """Fixtures: a migrated database (SQLite, or PostgreSQL from TEST_DATABASE_URL), the app (and
 csrf_app, the same with CSRF protection on), a client, a CLI runner, a login helper, a small
-world of two districts with a head and staff in each, and a temporary upload folder. Helpers
-that are no fixtures are in tests/helpers.py, test data in tests/factories.py.
+world of two districts with a head and staff in each (cw: the coverage data set on top of it),
+and a temporary upload folder. Helpers that are no fixtures are in tests/helpers.py, test data
+in tests/factories.py.
 
 Every test gets the one application of the run on the same migrated database, put back as new
 after it: rows are removed (reference data, such as target groups and topics, stays), the
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Engine
 from outreach_app import create_app
 from outreach_app.extensions import db, limiter
 from outreach_app.handouts.seed import insert_shipped_handouts
+from tests.coverage_data import CoverageWorld, build_coverage_world
 from tests.factories import World, build_world
 from tests.helpers import PASSWORD, login, logout
 
@@ -158,6 +160,14 @@ def world(app: Flask) -> World:
     """Two districts (A and B) with a branch, a head, staff, a partner and an event each."""
     with app.app_context():
         return build_world(PASSWORD)
+
+
+@pytest.fixture
+def cw(app: Flask, world: World) -> CoverageWorld:
+    """The coverage data set: the world with more areas, branches, partners and a year and a
+    half of events and attendee rows (``tests.coverage_data``)."""
+    with app.app_context():
+        return build_coverage_world(world, PASSWORD)
 
 
 @pytest.fixture

@@ -37,9 +37,9 @@ from outreach_app.extensions import db
 from outreach_app.reference.models import TargetGroup
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from tests.coverage_data import (
-    build_coverage_world,
     expected_report,
     local_today,
+    month_of,
     month_text,
     period_args,
     shift,
@@ -47,14 +47,6 @@ from tests.coverage_data import (
     twelve_months,
 )
 from tests.factories import make_event, make_partner, make_print_run, make_region
-from tests.helpers import PASSWORD
-
-
-@pytest.fixture
-def cw(app, world):
-    """The coverage data set."""
-    with app.app_context():
-        return build_coverage_world(world, PASSWORD)
 
 
 def _expected(app, username: str, region_id: int, first: int, last: int, stale: int = 6):
@@ -801,7 +793,7 @@ def test_events_held_are_the_completed_ones(app, client, auth, world, tmp_path):
     ones are all planned; only the completed one is held, and only it reaches an area."""
     with app.app_context():
         today = local_today()
-        this_month = today.year * 100 + today.month
+        this_month = month_of(today)
         last_month = shift(this_month, -1)
         branch_b = db.session.get(Branch, world.branch_b_id)
         village = db.session.get(Region, world.community_b_id)  # no branch there

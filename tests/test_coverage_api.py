@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.coverage_data import (
-    build_coverage_world,
     expected_report,
     local_today,
     slim_json,
     twelve_months,
 )
-from tests.helpers import PASSWORD, api_request, api_token_from_page
-
-
-@pytest.fixture
-def cw(app, world):
-    """The coverage data set."""
-    with app.app_context():
-        return build_coverage_world(world, PASSWORD)
+from tests.helpers import api_request, api_token_from_page
 
 
 def test_token_reads_the_same_figures_as_the_session(app, client, auth, cw):
