@@ -998,3 +998,58 @@ def test_a_figure_added_to_the_registry_shows_everywhere(
 def test_the_registry_takes_each_figure_once(check_in_rate):
     with pytest.raises(ValueError):
         figures.register(check_in_rate)
+
+
+@pytest.fixture
+def scans_per_copy():
+    """A figure registered for one test only in the events' record places."""
+    registered = dict(figures.FIGURES)
+    figure = figures.register(
+        figures.Figure(
+            "scans_per_copy",
+            _l("QR check-in rate"),
+            figures.Format.AVERAGE,
+            figures.Ratio("scans", "copies_scanned", figures.AVERAGE_PLACES),
+            places={figures.PAGE_RECORD: figures.LABEL, figures.PDF_RECORD: figures.LABEL},
+        )
+    )
+    yield figure
+    figures.FIGURES.clear()
+    figures.FIGURES.update(registered)
+
+
+def _record_section(client, region_id):
+    tree = lxml_html.fromstring(client.get(f"/coverage/{region_id}").data)
+    return tree.xpath("//*[@data-testid='record']")
+
+
+def test_the_record_section_shows_exactly_the_figures_registered_for_it(client, auth, cw):
+    """The 'Event records' cards are the figures registered for them, in registry order, and
+    the section is left out while there are none."""
+    auth.login("admin")
+    sections = _record_section(client, cw.district_a_id)
+    keys = [f.key for f in figures.shown_in(figures.PAGE_RECORD)]
+    if not keys:
+        assert sections == []
+    else:
+        assert [c.get("data-figure") for c in sections[0].xpath(".//*[@data-figure]")] == keys
+
+
+def test_a_figure_registered_for_the_record_shows_there(
+    app, client, auth, cw, scans_per_copy, tmp_path
+):
+    auth.login("admin")
+    first, last = twelve_months(local_today())
+    expected = _expected(app, "admin", cw.district_a_id, first, last)
+    value = expected["total"]["scans_per_copy"]
+    assert value is not None and value >= 1
+    section = _record_section(client, cw.district_a_id)[0]
+    card = section.xpath(".//*[@data-figure='scans_per_copy']")[0]
+    assert _number(card.text_content()) == value
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(client.get(f"/coverage/{cw.district_a_id}/export.pdf").data)
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout.replace("\n", " ")
+    assert "活动记录" in text  # the PDF is in the default language
+    assert f"{value:.2f} QR check-in rate" in text

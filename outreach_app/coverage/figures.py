@@ -77,6 +77,10 @@ class Source:
     where: tuple[Any, ...] = ()
     keeps: Callable[[Any], bool] = lambda row: True
     breakdowns: tuple[Breakdown, ...] = ()
+    # Structural rows (the default): a change to one, through the ORM, marks its event for a
+    # recount before the commit. Attendee rows are additive instead: each is counted once, by
+    # ``rollups.count_row``, right after it is inserted.
+    additive: bool = False
 
     def event_id(self, row: Any) -> int:
         """The id of the event a row belongs to."""
@@ -123,18 +127,24 @@ PRINT_RUNS = Source(
     where=(PrintRun.revoked_at.is_(None),),
     keeps=lambda run: run.revoked_at is None,
 )
-SCANS = Source("scan", HandoutScan)
-CHECK_INS = Source("check_in", CheckIn, breakdowns=(Breakdown(DIM_GROUP, CheckIn.target_group_id),))
+SCANS = Source("scan", HandoutScan, additive=True)
+CHECK_INS = Source(
+    "check_in",
+    CheckIn,
+    breakdowns=(Breakdown(DIM_GROUP, CheckIn.target_group_id),),
+    additive=True,
+)
 QUIZZES = Source(
     "quiz",
     QuizSubmission,
+    additive=True,
     # Quiz results count for the group the copy checked in with, and for the handout's topic.
     breakdowns=(
         Breakdown(DIM_GROUP, QuizSubmission.target_group_id),
         Breakdown(DIM_TOPIC, QuizSubmission.topic_id),
     ),
 )
-FEEDBACK = Source("feedback", Feedback)
+FEEDBACK = Source("feedback", Feedback, additive=True)
 SOURCES = (EVENTS, ATTENDANCE, SCANS, CHECK_INS, QUIZZES, FEEDBACK, PRINT_RUNS)
 
 COUNTS: tuple[Count, ...] = (
@@ -292,6 +302,7 @@ PAGE_KINDS = "page.kinds"
 PAGE_GROUPS = "page.groups"
 PAGE_TOPICS = "page.topics"
 PAGE_REGIONS = "page.regions"
+PAGE_RECORD = "page.record"  # what events recorded beyond attendance: handouts, reach, problems
 EXPORT_SUMMARY = "export.summary"
 EXPORT_TABLE = "export.table"  # by kind, by month, by region
 EXPORT_GROUPS = "export.groups"
@@ -300,6 +311,7 @@ PDF_KPIS = "pdf.kpis"
 PDF_KINDS = "pdf.kinds"
 PDF_GROUPS = "pdf.groups"
 PDF_REGIONS = "pdf.regions"
+PDF_RECORD = "pdf.record"  # a second grid of headline figures: the events' records
 
 
 class LabelIn(Enum):

@@ -28,6 +28,7 @@ from outreach_app.coverage.figures import (
     PDF_GROUPS,
     PDF_KINDS,
     PDF_KPIS,
+    PDF_RECORD,
     PDF_REGIONS,
     Figure,
     percent,
@@ -206,12 +207,27 @@ def _table(header: list[str], rows: list[list[object]], widths: list[float]) -> 
 
 def _kpis(report: CoverageReport, width: float) -> Table:
     total = report.total
-    value = _style(15, BRAND, leading=1.2)
-    label = _style(7.5, MUTED)
     items = [
         (figure.text(total.values), figure.label_in(PDF_KPIS)) for figure in shown_in(PDF_KPIS)
     ]
     items.append((f"{report.gaps.reached}/{report.gaps.total}", _("No-branch areas reached")))
+    return _kpi_grid(items, width)
+
+
+def _record(report: CoverageReport, width: float, h2: ParagraphStyle) -> list:
+    """The events' records (handouts handed out, online reach, problems), when any figure is
+    registered for them: a heading and a grid like the headline figures'."""
+    figures = shown_in(PDF_RECORD)
+    if not figures:
+        return []
+    items = [(f.text(report.total.values), f.label_in(PDF_RECORD)) for f in figures]
+    return [_p(_("Event records"), h2), _kpi_grid(items, width), Spacer(0, 3 * mm)]
+
+
+def _kpi_grid(items: list[tuple[str, str]], width: float) -> Table:
+    """Value-over-label cells, ``KPI_COLUMNS`` to a row, on a tinted ground."""
+    value = _style(15, BRAND, leading=1.2)
+    label = _style(7.5, MUTED)
     cells = [Table([[_p(v, value)], [_p(lbl, label)]], hAlign="LEFT") for v, lbl in items]
     blanks = -len(cells) % KPI_COLUMNS
     cells += [""] * blanks
@@ -295,6 +311,7 @@ def _story(report: CoverageReport, width: float) -> list:
         scope += " · " + _("Branch: %(name)s", name=report.branch.name)
     story: list = [_p(scope, meta), Spacer(0, 3 * mm), _kpis(report, width), Spacer(0, 1.5 * mm)]
     story += [_p(str(HELD_AND_PLANNED), meta), Spacer(0, 3 * mm)]
+    story += _record(report, width, h2)
     story += [
         _p(_("Events held and planned per month"), h2),
         _p(_("Dark: held. Light: planned."), meta),

@@ -3,7 +3,8 @@
 Two paths keep it current, inside the transaction that makes the change:
 
 * Rare, structural changes (an event created, moved, re-dated, cancelled or completed; its
-  groups, topics or attendance counts; a print run added or withdrawn) mark the event's
+  groups, topics or attendance counts; a print run added or withdrawn; a change to any other
+  source of ``coverage.figures`` that is not ``additive``) mark the event's
   (region, month) keys, old and new; before the commit those keys are recounted from the raw
   rows. Session listeners do the marking, so no service has to remember it.
 * Frequent, additive attendee actions (a scan, a check-in, a quiz, a feedback) add their delta
@@ -72,12 +73,7 @@ from outreach_app.coverage.figures import (
     source_of,
 )
 from outreach_app.coverage.models import CoverageRollup
-from outreach_app.events.models import (
-    Event,
-    EventAttendance,
-    EventStatus,
-)
-from outreach_app.handouts.models import PrintRun
+from outreach_app.events.models import Event, EventStatus
 from outreach_app.regions.models import Region
 
 Key = tuple[int, int]  # (region_id, YYYYMM)
@@ -489,6 +485,16 @@ def _event_keys(obj: Event) -> set[Key]:
     return keys
 
 
+def _source_row_events(obj: Any) -> list[Any]:
+    """The events a raw row of a source counts for now and counted for before this flush: its
+    event (the object, while a new row's ``event_id`` is not set yet) and any event it moved
+    from."""
+    event_obj = getattr(obj, "event", None)
+    found: list[Any] = [event_obj if event_obj is not None else obj.event_id]
+    found += attributes.get_history(obj, "event_id").deleted
+    return [item for item in found if item is not None]
+
+
 def _mark_changes(session: Session, flush_context: Any, instances: Any) -> None:
     keys: set[Key] = session.info.setdefault(_PENDING, set())
     pending_events: set[Any] = session.info.setdefault(_PENDING_EVENTS, set())
@@ -498,8 +504,8 @@ def _mark_changes(session: Session, flush_context: Any, instances: Any) -> None:
             pending_events.add(obj)
         elif isinstance(obj, Region) and attributes.get_history(obj, "path").deleted:
             session.info[_PENDING_TREE] = True
-        elif isinstance(obj, EventAttendance | PrintRun):
-            pending_events.add(obj.event if obj.event is not None else obj.event_id)
+        elif (source := source_of(type(obj))) is not None and not source.additive:
+            pending_events.update(_source_row_events(obj))
 
 
 def _resolve(session: Session) -> set[Key]:

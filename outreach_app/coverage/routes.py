@@ -176,6 +176,7 @@ def _view_data(report: CoverageReport) -> dict[str, Any]:
         "child_regions": {c.region.id for c in report.children if not c.is_own},
         # The figures each part of the page shows, with their labels (``coverage.figures``).
         "kpis": figures.columns(figures.PAGE_KPIS),
+        "record": figures.columns(figures.PAGE_RECORD),
         "columns": {
             "trend": figures.columns(figures.PAGE_TREND),
             "kinds": figures.columns(figures.PAGE_KINDS),
