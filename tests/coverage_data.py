@@ -47,7 +47,8 @@ from outreach_app.coverage.figures import (
 )
 from outreach_app.events.models import Event, EventAttendance, EventKind, EventStatus
 from outreach_app.extensions import db
-from outreach_app.handouts.models import PrintRun
+from outreach_app.handouts.kinds import HandoutMaterial
+from outreach_app.handouts.models import HandoutLedgerLine, PrintRun
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, BranchAccess, Region
@@ -362,6 +363,22 @@ def _attendee_rows(event: Event, run: PrintRun, scanned: int, rng: random.Random
             )
 
 
+def _ledger(event: Event, run: PrintRun | None, people: int, day: int) -> None:
+    """What a completed event's report says it handed out: most of its coded copies, a
+    booklet for about half the people, and on odd days a gift."""
+    if run is not None:
+        db.session.add(HandoutLedgerLine(event=event, print_run=run, quantity=run.copies * 3 // 4))
+    db.session.add(
+        HandoutLedgerLine(event=event, material=HandoutMaterial.BOOKLET, quantity=people // 2 + 1)
+    )
+    if day % 2:
+        db.session.add(
+            HandoutLedgerLine(
+                event=event, material=HandoutMaterial.GIFT, label="环保袋", quantity=day * 3
+            )
+        )
+
+
 def build_coverage_world(world: World, password: str) -> CoverageWorld:
     """Add the coverage data set to the default world; call inside an app context."""
     rng = random.Random(42)
@@ -430,6 +447,8 @@ def build_coverage_world(world: World, password: str) -> CoverageWorld:
         if copies:
             code = "pension-scams" if "fraud_pension" in topic_codes else "click-farming"
             run = make_print_run(event, code=code, copies=copies)
+        if status is EventStatus.COMPLETED:
+            _ledger(event, run, sum(counts.values()), day)
         return event, run, scanned
 
     made = [add(spec, f"活动{i}") for i, spec in enumerate(EVENTS)]
@@ -443,6 +462,7 @@ def build_coverage_world(world: World, password: str) -> CoverageWorld:
     db.session.commit()
     # A withdrawn print run: its copies no longer count (its scans still do).
     extra = make_print_run(made[0][0], code="click-farming", copies=25)
+    db.session.add(HandoutLedgerLine(event=made[0][0], print_run=extra, quantity=20))
     db.session.commit()
     extra.revoked_at = utcnow()
     for event, _run, _scanned in cancelled:

@@ -116,7 +116,7 @@ def report_form(
     """Report form data: ``seniors=30`` sets a head count, other keys set fields as they are."""
     ids = group_ids(app)
     data = {f"attendance_{gid}": "" for gid in ids.values()}
-    data.update(handouts_distributed="50", report_summary=summary, issues_raised="")
+    data.update(report_summary=summary, issues_raised="")
     if not any(code in fields for code in ids):
         fields.setdefault("seniors", "30")
     for key, value in fields.items():

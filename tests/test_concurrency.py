@@ -206,7 +206,13 @@ def test_20_concurrent_reports_of_sibling_events_all_succeed(app, world, sibling
         assert login(client, "admin").status_code == 302
         clients.append(client)
     forms = [
-        report_form(app, seniors=10 + i, youth=i + 1, handouts_distributed=str(5 * i))
+        report_form(
+            app,
+            seniors=10 + i,
+            youth=i + 1,
+            material_0="booklet",
+            material_quantity_0=str(5 * i),
+        )
         for i in range(len(sibling_events))
     ]
     start = threading.Barrier(len(sibling_events), timeout=HANG_GUARD_SECONDS)

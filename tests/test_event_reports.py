@@ -273,7 +273,8 @@ def test_form_has_a_number_input_for_every_target_group(app, english, auth, worl
         assert name in html
         positions.append(html.index(f'name="attendance_{group_id}"'))
     assert positions == sorted(positions)
-    assert html.count('type="number"') == len(names) + 1  # and the handouts
+    # and the quantities of the blank rows of handout material (event A has no print run)
+    assert html.count('type="number"') == len(names) + 3
     assert 'max="100000"' in html and 'max="1000000"' in html
     assert "Planned for this event" in html  # event A is for seniors
     assert "Save and complete the event" in html
@@ -288,7 +289,8 @@ def test_report_completes_a_confirmed_event(app, english, auth, world):
         seniors=30,
         youth="０",  # full-width digits are read too
         disabled=" 2 ",
-        handouts_distributed="120",
+        material_0="booklet",
+        material_quantity_0="120",
         issues_raised="一位老人反映手机银行转账限额问题，需回访。",
     )
     response = english.post(f"/events/{world.event_a_id}/report", data=data)
@@ -298,7 +300,6 @@ def test_report_completes_a_confirmed_event(app, english, auth, world):
         event = db.session.get(Event, world.event_a_id)
         assert event.status is EventStatus.COMPLETED
         assert event.completed_at is not None
-        assert event.handouts_distributed == 120
         assert event.report_summary == "讲解了电信诈骗的常见手法。"
         assert event.issues_raised == "一位老人反映手机银行转账限额问题，需回访。"
         stored = {a.target_group_id: a.headcount for a in event.attendance}
@@ -308,7 +309,8 @@ def test_report_completes_a_confirmed_event(app, english, auth, world):
     detail = actions[-1][1]
     assert detail["attendance_total"] == 32
     assert detail["attendance"] == {"seniors": 30, "disabled": 2}
-    assert detail["handouts_distributed"] == 120
+    assert detail["handed_out"] == 0
+    assert detail["handout_ledger"] == [{"material": "booklet", "label": "", "quantity": 120}]
     assert detail["completed"] is True
     assert actions[-2][1]["status"] == "completed"
     page = english.get(response.headers["Location"]).get_data(as_text=True)
@@ -341,13 +343,25 @@ def test_cancelled_event_has_no_report(app, english, auth, world):
 
 @pytest.mark.parametrize("username", ["admin", "head_a"])
 def test_completed_report_is_editable_by_admins_and_heads(app, english, auth, world, username):
-    complete(app, english, auth, world, seniors=30, youth=5)
+    complete(
+        app,
+        english,
+        auth,
+        world,
+        seniors=30,
+        youth=5,
+        material_0="gift",
+        material_label_0="环保袋",
+        material_quantity_0="50",
+    )
     auth.login(username)
     page = english.get(f"/events/{world.event_a_id}/report").get_data(as_text=True)
     ids = group_ids(app)
     assert 'value="30"' in input_tag(page, f"attendance_{ids['seniors']}")
     assert 'value="5"' in input_tag(page, f"attendance_{ids['youth']}")
-    assert 'value="50"' in input_tag(page, "handouts_distributed")
+    assert 'value="50"' in input_tag(page, "material_quantity_0")
+    assert 'value="环保袋"' in input_tag(page, "material_label_0")
+    assert 'name="material_quantity_3"' in page  # three blank rows below the stored one
     assert "讲解了电信诈骗的常见手法。" in page
     assert "Save the report" in page
     data = report_form(app, summary="修改后的总结", seniors=0, youth=12, general=8)
@@ -395,9 +409,9 @@ BAD_REPORTS = [
     ({"seniors": "30", "youth": "' OR 1=1--"}, "Enter a whole number from 0 to 100000."),
     ({"seniors": "0"}, "at least one number above 0"),
     ({"seniors": ""}, "at least one number above 0"),
-    ({"seniors": "30", "handouts_distributed": "-5"}, "Enter a whole number from 0 to 1000000."),
-    ({"seniors": "30", "handouts_distributed": "1000001"}, "from 0 to 1000000."),
-    ({"seniors": "30", "handouts_distributed": "lots"}, "from 0 to 1000000."),
+    ({"seniors": "30", "material_0": "poster", "material_quantity_0": "-5"}, "from 0 to 1000000."),
+    ({"seniors": "30", "material_0": "poster", "material_quantity_0": "1000001"}, "0 to 1000000."),
+    ({"seniors": "30", "material_0": "poster", "material_quantity_0": "lots"}, "0 to 1000000."),
     ({"seniors": "30", "summary": ""}, "Write a short summary of the event."),
     ({"seniors": "30", "summary": "  \n\t "}, "Write a short summary of the event."),
     ({"seniors": "30", "summary": "长" * 2001}, "Keep the summary to 2000 characters or fewer."),
@@ -432,9 +446,7 @@ def test_unknown_target_group_is_refused_by_the_service(app, world):
     with app.app_context():
         event = db.session.get(Event, world.event_a_id)
         admin = db.session.execute(select(User).where(User.username == "admin")).scalar_one()
-        details = services.ReportDetails(
-            attendance={999999: 5}, handouts_distributed=None, summary="x"
-        )
+        details = services.ReportDetails(attendance={999999: 5}, summary="x")
         with pytest.raises(ServiceError):
             services.save_report(event, admin, details)
         db.session.rollback()
@@ -481,14 +493,23 @@ def render_panel(app, event_id: int, username: str) -> tuple[str, int]:
     return html, len(statements)
 
 
-def test_panel_shows_the_report_in_two_queries(app, client, auth, world):
-    complete(app, client, auth, world, seniors=30, youth=4, handouts_distributed="77")
+def test_panel_shows_the_report_in_four_queries(app, client, auth, world):
+    complete(
+        app,
+        client,
+        auth,
+        world,
+        seniors=30,
+        youth=4,
+        material_0="booklet",
+        material_quantity_0="77",
+    )
     add_photos(app, world.event_a_id, 3, caption="现场")
     html, queries = render_panel(app, world.event_a_id, "head_a")
-    assert queries <= 2
+    assert queries <= 4
     assert html.count('data-testid="attendance-row"') == 2
     assert 'data-testid="attendance-total">34<' in html
-    assert 'data-testid="handouts">77<' in html
+    assert 'data-testid="ledger-quantity">77<' in html
     assert html.count('data-testid="photo"') == 3
     assert 'data-testid="edit-report"' in html
     assert 'data-testid="add-photos"' in html
@@ -512,7 +533,7 @@ def test_panel_offers_what_the_user_may_do(app, client, auth, world):
         event = db.session.get(Event, world.event_a_id)
         staff = db.session.execute(select(User).where(User.username == "staff_a")).scalar_one()
         services.save_report(
-            event, staff, services.ReportDetails({group_ids(app)["seniors"]: 3}, None, "好")
+            event, staff, services.ReportDetails({group_ids(app)["seniors"]: 3}, "好")
         )
         db.session.commit()
     html, _ = render_panel(app, world.event_a_id, "staff_a")

@@ -376,6 +376,7 @@ def test_old_scans_get_their_first_scan_and_count_as_copies_scanned(fresh_databa
             {"yes": True},
         ).scalar_one()
         assert district == 5  # 湛山's copies only, not 黄岛区's (/1/20/)
+        db.session.commit()  # the reads opened a transaction; let the downgrade alter the tables
 
         # Down past both and up again: the same marks and the same figures.
         downgrade(revision="0006")
@@ -470,3 +471,63 @@ def test_every_audit_action_is_a_noun_and_a_verb():
     for module, name in actions:
         assert re.fullmatch(rf"{word}\.{word}", name), (module, name)
     assert not set(OLD_ACTIONS) & {name for _module, name in actions}
+
+
+# --- the handout ledger ------------------------------------------------------------------------
+
+BEFORE_LEDGER = "0011"  # the revision before the handout ledger
+
+
+def _handouts_distributed() -> dict[int, int | None]:
+    rows = db.session.execute(text("SELECT id, handouts_distributed FROM event ORDER BY id"))
+    return dict(rows.all())
+
+
+def test_the_old_handout_number_becomes_a_ledger_line_and_back(fresh_database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            _insert_old_world(conn)
+        upgrade(revision=BEFORE_LEDGER)
+        old = {1: 120, 2: 0, 3: 30, 4: None}  # completed, confirmed, cancelled, planned
+        with db.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE event SET handouts_distributed = :n WHERE id = :id"),
+                [{"id": i, "n": n} for i, n in old.items()],
+            )
+        upgrade()
+        lines = db.session.execute(
+            text(
+                "SELECT event_id, print_run_id, material, label, quantity"
+                " FROM handout_ledger_line ORDER BY event_id"
+            )
+        ).all()
+        # No line for 0 or none; the cancelled event keeps its line but counts nowhere.
+        assert [tuple(line) for line in lines] == [
+            (1, None, "other", "宣传资料", 120),
+            (3, None, "other", "宣传资料", 30),
+        ]
+        columns = {c["name"] for c in inspect(db.engine).get_columns("event")}
+        assert "handouts_distributed" not in columns
+        _assert_rollups_equal_a_recount()
+        city = db.session.execute(
+            text(
+                "SELECT SUM(materials_handed_out), SUM(handed_out), SUM(gifts_handed_out)"
+                " FROM coverage_rollup WHERE region_id = 1 AND subtree = :yes AND dim = 'all'"
+            ),
+            {"yes": True},
+        ).one()
+        assert tuple(city) == (120, 0, 0)
+        db.session.commit()
+
+        downgrade(revision=BEFORE_LEDGER)
+        assert _handouts_distributed() == {1: 120, 2: None, 3: 30, 4: None}
+        assert "handout_ledger_line" not in inspect(db.engine).get_table_names()
+        db.session.commit()
+        upgrade()
+        _assert_rollups_equal_a_recount()
+        again = db.session.execute(text("SELECT COUNT(*) FROM handout_ledger_line")).scalar_one()
+        assert again == 2
+        db.session.remove()
+        db.engine.dispose()

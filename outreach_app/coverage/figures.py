@@ -25,7 +25,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Table, cast, func
+from sqlalchemy import Integer, Table, case, cast, exists, func, or_
 
 from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
 from outreach_app.events.models import (
@@ -35,7 +35,8 @@ from outreach_app.events.models import (
     event_target_group,
     event_topic,
 )
-from outreach_app.handouts.models import PrintRun
+from outreach_app.handouts.kinds import HandoutMaterial
+from outreach_app.handouts.models import HandoutLedgerLine, PrintRun
 
 # The breakdowns a rollup row can be for: everything (dim id 0), a target group, a topic.
 DIM_ALL = "all"
@@ -145,7 +146,35 @@ QUIZZES = Source(
     ),
 )
 FEEDBACK = Source("feedback", Feedback, additive=True)
-SOURCES = (EVENTS, ATTENDANCE, SCANS, CHECK_INS, QUIZZES, FEEDBACK, PRINT_RUNS)
+# The handout ledger: a withdrawn run's line counts nowhere, as its copies no longer count as
+# printed (``HandoutLedgerLine.counts_as_coded``); uncoded material always counts.
+LEDGER = Source(
+    "handout_ledger",
+    HandoutLedgerLine,
+    where=(
+        or_(
+            HandoutLedgerLine.print_run_id.is_(None),
+            exists().where(
+                PrintRun.id == HandoutLedgerLine.print_run_id, PrintRun.revoked_at.is_(None)
+            ),
+        ),
+    ),
+    keeps=lambda line: line.print_run_id is None or line.counts_as_coded,
+)
+SOURCES = (EVENTS, ATTENDANCE, SCANS, CHECK_INS, QUIZZES, FEEDBACK, PRINT_RUNS, LEDGER)
+# Uncoded printed material; gifts (宣传品) are counted apart.
+PRINTED_MATERIALS = (
+    HandoutMaterial.POSTER,
+    HandoutMaterial.BOOKLET,
+    HandoutMaterial.LEAFLET,
+    HandoutMaterial.OTHER,
+)
+
+
+def _ledger_sum(condition: Any) -> Any:
+    """The SQL sum of the ledger lines' quantities where ``condition`` holds."""
+    return func.sum(case((condition, HandoutLedgerLine.quantity), else_=0))
+
 
 COUNTS: tuple[Count, ...] = (
     Count("events", EVENTS, lambda: func.count(Event.id), lambda event: 1),
@@ -184,6 +213,24 @@ COUNTS: tuple[Count, ...] = (
         lambda feedback: feedback.rating,
     ),
     Count("feedback_count", FEEDBACK, lambda: func.count(Feedback.id), lambda feedback: 1),
+    Count(
+        "handed_out",
+        LEDGER,
+        lambda: _ledger_sum(HandoutLedgerLine.print_run_id.is_not(None)),
+        lambda line: line.quantity if line.print_run_id is not None else 0,
+    ),
+    Count(
+        "materials_handed_out",
+        LEDGER,
+        lambda: _ledger_sum(HandoutLedgerLine.material.in_(PRINTED_MATERIALS)),
+        lambda line: line.quantity if line.material in PRINTED_MATERIALS else 0,
+    ),
+    Count(
+        "gifts_handed_out",
+        LEDGER,
+        lambda: _ledger_sum(HandoutLedgerLine.material == HandoutMaterial.GIFT),
+        lambda line: line.quantity if line.material is HandoutMaterial.GIFT else 0,
+    ),
 )
 METRICS = tuple(count.name for count in COUNTS)
 
@@ -480,7 +527,25 @@ register(
         Format.COUNT,
         Total("copies"),
         short=_l("Printed"),
-        places={**_EVERY_TABLE, PAGE_KPIS: LABEL, PDF_KPIS: LABEL},
+        places={
+            **_EVERY_TABLE,
+            PAGE_KPIS: LABEL,
+            PAGE_RECORD: LABEL,
+            PDF_KPIS: LABEL,
+            PDF_RECORD: LABEL,
+        },
+    )
+)
+# The handout ledger's figures sit beside printed and scanned, in the exports as on the page.
+_LEDGER_PLACES = {EXPORT_SUMMARY: LABEL, EXPORT_TABLE: LABEL, PAGE_RECORD: LABEL, PDF_RECORD: LABEL}
+register(
+    Figure(
+        "handed_out",
+        _l("Handouts handed out"),
+        Format.COUNT,
+        Total("handed_out"),
+        short=_l("Handed out"),
+        places=_LEDGER_PLACES,
     )
 )
 register(
@@ -489,7 +554,7 @@ register(
         _l("Handouts scanned"),
         Format.COUNT,
         Total("copies_scanned"),
-        places={EXPORT_SUMMARY: LABEL, EXPORT_TABLE: LABEL},
+        places={EXPORT_SUMMARY: LABEL, EXPORT_TABLE: LABEL, PAGE_RECORD: LABEL, PDF_RECORD: LABEL},
     )
 )
 register(
@@ -499,6 +564,33 @@ register(
         Format.PERCENT,
         Ratio("copies_scanned", "copies", RATE_PLACES),
         places={**_EVERY_TABLE, PDF_KPIS: LABEL},
+    )
+)
+register(
+    Figure(
+        "handed_out_scan_rate",
+        _l("Scan rate of copies handed out"),
+        Format.PERCENT,
+        Ratio("copies_scanned", "handed_out", RATE_PLACES),
+        places=_LEDGER_PLACES,
+    )
+)
+register(
+    Figure(
+        "materials_handed_out",
+        _l("Printed material handed out (no QR code)"),
+        Format.COUNT,
+        Total("materials_handed_out"),
+        places=_LEDGER_PLACES,
+    )
+)
+register(
+    Figure(
+        "gifts_handed_out",
+        _l("Gifts handed out"),
+        Format.COUNT,
+        Total("gifts_handed_out"),
+        places=_LEDGER_PLACES,
     )
 )
 register(Figure("scans", _l("Scans"), Format.COUNT, Total("scans"), places={EXPORT_SUMMARY: LABEL}))

@@ -8,7 +8,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
-from wtforms import IntegerField, StringField, SubmitField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import NumberInput
 
@@ -18,11 +19,9 @@ from outreach_app.event_reports.photos import MAX_PHOTO_BYTES, PHOTO_TOO_LARGE
 from outreach_app.event_reports.services import (
     CAPTION_MAX_LENGTH,
     CAPTION_TOO_LONG,
-    HANDOUTS_MESSAGE,
     HEADCOUNT_MESSAGE,
     ISSUES_MAX_LENGTH,
     ISSUES_TOO_LONG,
-    MAX_HANDOUTS,
     MAX_HEADCOUNT,
     SOMEBODY_CAME,
     SUMMARY_MAX_LENGTH,
@@ -30,9 +29,30 @@ from outreach_app.event_reports.services import (
     WRITE_SUMMARY,
     ReportDetails,
 )
+from outreach_app.handouts.ledger import (
+    LABEL_FIELD,
+    LABEL_TOO_LONG,
+    MATERIAL_FIELD,
+    MAX_MATERIAL_LINES,
+    QUANTITY_FIELD,
+    QUANTITY_MESSAGE,
+    RUN_FIELD,
+    LedgerEntries,
+    MaterialEntry,
+    material_problems,
+    run_message,
+)
+from outreach_app.handouts.models import (
+    MATERIAL_LABEL_MAX,
+    MATERIAL_LABELS,
+    MAX_HANDED_OUT,
+    PrintRun,
+)
 from outreach_app.reference.models import TargetGroup
 
 ATTENDANCE_PREFIX = "attendance_"
+# Blank rows of material offered below the stored ones (more appear after each save).
+BLANK_MATERIAL_ROWS = 3
 PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/gif"
 
 
@@ -79,9 +99,9 @@ def count_field(label: Any, maximum: int, message: Any) -> CountField:
 
 
 class ReportForm(FlaskForm):
-    """The report's fixed fields; ``report_form`` adds one head count per target group."""
+    """The report's fixed fields; ``report_form`` adds one head count per target group, one
+    input of copies handed out per print run and rows of uncoded material."""
 
-    handouts_distributed = count_field(_l("Handouts handed out"), MAX_HANDOUTS, HANDOUTS_MESSAGE)
     report_summary = TextAreaField(
         _l("Summary"),
         filters=[clean_block],
@@ -110,6 +130,9 @@ class ReportForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.attendance_errors: list[str] = []
+        self.ledger_errors: list[str] = []
+        self.runs: list[PrintRun] = []
+        self.material_rows = 0
 
     def attendance_fields(self) -> list[CountField]:
         """The head-count inputs, one per target group, in display order."""
@@ -123,32 +146,95 @@ class ReportForm(FlaskForm):
         """Head counts by target group id; a blank input counts as 0."""
         return {group_id: f.data or 0 for group_id, f in self.attendance_items()}
 
+    def run_items(self) -> list[tuple[PrintRun, CountField]]:
+        """Each print run of the event with its input of copies handed out."""
+        return [(run, self[RUN_FIELD.format(run.id)]) for run in self.runs]
+
+    def material_items(self) -> list[tuple[SelectField, StringField, CountField]]:
+        """The rows of uncoded material: kind, label and quantity inputs."""
+        return [
+            (
+                self[MATERIAL_FIELD.format(index)],
+                self[LABEL_FIELD.format(index)],
+                self[QUANTITY_FIELD.format(index)],
+            )
+            for index in range(self.material_rows)
+        ]
+
+    def ledger(self) -> LedgerEntries:
+        """The handout ledger as entered."""
+        return LedgerEntries(
+            runs={run.id: f.data for run, f in self.run_items()},
+            materials=[
+                MaterialEntry(kind.data or "", label.data or "", quantity.data)
+                for kind, label, quantity in self.material_items()
+            ],
+        )
+
     def details(self) -> ReportDetails:
         """What was entered, for ``save_report``."""
         return ReportDetails(
             attendance=self.attendance(),
-            handouts_distributed=self.handouts_distributed.data,
             summary=self.report_summary.data or "",
             issues_raised=self.issues_raised.data or "",
+            ledger=self.ledger(),
         )
 
     @property
     def has_errors(self) -> bool:
-        """True if a field or the attendance as a whole has an error."""
-        return bool(self.errors or self.attendance_errors)
+        """True if a field, the attendance or the ledger as a whole has an error."""
+        return bool(self.errors or self.attendance_errors or self.ledger_errors)
+
+    @property
+    def ledger_has_errors(self) -> bool:
+        """True if an input of the handout ledger, or the ledger as a whole, has an error."""
+        fields = [f for _run, f in self.run_items()]
+        fields += [f for row in self.material_items() for f in row]
+        return bool(self.ledger_errors or any(f.errors for f in fields))
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """The fields' own checks, then: somebody came."""
+        """The fields' own checks, then: somebody came, and each material row is complete."""
         valid = super().validate(extra_validators)
         counts_valid = not any(f.errors for f in self.attendance_fields())
         if counts_valid and sum(self.attendance().values()) <= 0:
             self.attendance_errors.append(str(SOMEBODY_CAME))
             valid = False
+        for name, message in material_problems(self.ledger().materials).items():
+            if not self[name].errors:
+                self[name].errors = [message]
+            valid = False
         return valid
 
 
-def report_form(groups: Sequence[TargetGroup], data: dict[str, Any] | None = None) -> ReportForm:
-    """The report form with a head-count input for each of ``groups``, filled from ``data``."""
+def material_row_count(stored: int, formdata: Any = None) -> int:
+    """How many rows of material the form has: the stored lines and a few blank ones, or as
+    many as were sent (a page shown before another save may have had more); never more than
+    the ledger takes."""
+    rows = stored + BLANK_MATERIAL_ROWS
+    prefix = QUANTITY_FIELD.format("")
+    for name in formdata or ():
+        index = name.removeprefix(prefix)
+        if name.startswith(prefix) and index.isascii() and index.isdigit() and len(index) < 3:
+            rows = max(rows, int(index) + 1)
+    return min(rows, MAX_MATERIAL_LINES)
+
+
+def _material_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("", str(_l("Choose…"))),
+        *(SelectChoice(str(kind), str(label)) for kind, label in MATERIAL_LABELS.items()),
+    ]
+
+
+def report_form(
+    groups: Sequence[TargetGroup],
+    data: dict[str, Any] | None = None,
+    runs: Sequence[PrintRun] = (),
+    material_rows: int = BLANK_MATERIAL_ROWS,
+) -> ReportForm:
+    """The report form with a head-count input for each of ``groups``, an input of copies
+    handed out for each of ``runs`` (at most the copies it printed) and ``material_rows``
+    rows of uncoded material, filled from ``data``."""
 
     class EventReportForm(ReportForm):
         pass
@@ -159,17 +245,52 @@ def report_form(groups: Sequence[TargetGroup], data: dict[str, Any] | None = Non
             f"{ATTENDANCE_PREFIX}{group.id}",
             count_field(group.name, MAX_HEADCOUNT, HEADCOUNT_MESSAGE),
         )
-    return EventReportForm(data=data)
+    for run in runs:
+        setattr(
+            EventReportForm,
+            RUN_FIELD.format(run.id),
+            count_field(run.version.title, run.copies, run_message(run.copies)),
+        )
+    for index in range(material_rows):
+        setattr(
+            EventReportForm,
+            MATERIAL_FIELD.format(index),
+            SelectField(_l("Material"), choices=_material_choices(), validate_choice=False),
+        )
+        setattr(
+            EventReportForm,
+            LABEL_FIELD.format(index),
+            StringField(
+                _l("What exactly"),
+                filters=[clean_line],
+                validators=[Length(max=MATERIAL_LABEL_MAX, message=LABEL_TOO_LONG)],
+                render_kw={"maxlength": MATERIAL_LABEL_MAX},
+            ),
+        )
+        setattr(
+            EventReportForm,
+            QUANTITY_FIELD.format(index),
+            count_field(_l("Quantity"), MAX_HANDED_OUT, QUANTITY_MESSAGE),
+        )
+    form = EventReportForm(data=data)
+    form.runs = list(runs)
+    form.material_rows = material_rows
+    return form
 
 
 def report_data(
-    attendance: dict[int, int], handouts: int | None, summary: str, issues: str
+    attendance: dict[int, int], ledger: LedgerEntries, summary: str, issues: str
 ) -> dict[str, Any]:
     """The form's starting values from a stored report."""
     data: dict[str, Any] = {
         f"{ATTENDANCE_PREFIX}{group_id}": n for group_id, n in attendance.items()
     }
-    data.update(handouts_distributed=handouts, report_summary=summary, issues_raised=issues)
+    data.update({RUN_FIELD.format(run_id): n for run_id, n in ledger.runs.items()})
+    for index, entry in enumerate(ledger.materials):
+        data[MATERIAL_FIELD.format(index)] = entry.material
+        data[LABEL_FIELD.format(index)] = entry.label
+        data[QUANTITY_FIELD.format(index)] = entry.quantity
+    data.update(report_summary=summary, issues_raised=issues)
     return data
 
 

@@ -31,6 +31,7 @@ from outreach_app.core.validation import ServiceError
 from outreach_app.event_reports.forms import (
     ConfirmForm,
     PhotoForm,
+    material_row_count,
     report_data,
     report_form,
 )
@@ -59,6 +60,7 @@ from outreach_app.event_reports.services import (
 from outreach_app.events.models import Event, EventPhoto
 from outreach_app.events.urls import event_page_url
 from outreach_app.extensions import db
+from outreach_app.handouts.ledger import current_entries, event_runs
 
 bp = Blueprint("event_reports", __name__)
 
@@ -101,14 +103,13 @@ def report(event_id: int):
         abort(403)
 
     data = None
+    ledger = current_entries(event)
     if request.method == "GET" and state is ReportState.EDITABLE:
         data = report_data(
-            current_attendance(event),
-            event.handouts_distributed,
-            event.report_summary,
-            event.issues_raised,
+            current_attendance(event), ledger, event.report_summary, event.issues_raised
         )
-    form = report_form(target_groups(), data)
+    rows = material_row_count(len(ledger.materials), request.form)
+    form = report_form(target_groups(), data, event_runs(event), rows)
     if state.may_save and form.validate_on_submit():
         try:
             completed = save_report(event, user, form.details())

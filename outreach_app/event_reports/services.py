@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,10 +26,16 @@ from outreach_app.event_reports.photos import (
 from outreach_app.events.lifecycle import can_edit, change_status
 from outreach_app.events.models import Event, EventAttendance, EventPhoto, EventStatus
 from outreach_app.extensions import db
+from outreach_app.handouts.ledger import (
+    LedgerEntries,
+    LedgerSummary,
+    check_ledger,
+    ledger_summary,
+    save_ledger,
+)
 from outreach_app.reference.models import TargetGroup
 
 MAX_HEADCOUNT = 100_000
-MAX_HANDOUTS = 1_000_000
 SUMMARY_MAX_LENGTH = 2000
 ISSUES_MAX_LENGTH = 2000
 CAPTION_MAX_LENGTH = 200
@@ -37,7 +43,6 @@ MAX_PHOTOS_PER_EVENT = 20
 
 # The report and photo forms check these rules too, with the same words.
 HEADCOUNT_MESSAGE = _l("Enter a whole number from 0 to 100000.")
-HANDOUTS_MESSAGE = _l("Enter a whole number from 0 to 1000000.")
 SOMEBODY_CAME = _l("Enter how many people came: at least one number above 0.")
 WRITE_SUMMARY = _l("Write a short summary of the event.")
 SUMMARY_TOO_LONG = _l("Keep the summary to 2000 characters or fewer.")
@@ -63,12 +68,13 @@ class ReportState(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ReportDetails:
-    """What staff enter after an event: head counts by target group id, handouts and texts."""
+    """What staff enter after an event: head counts by target group id, texts, and the
+    handout ledger."""
 
     attendance: dict[int, int]
-    handouts_distributed: int | None
     summary: str
     issues_raised: str = ""
+    ledger: LedgerEntries = field(default_factory=LedgerEntries)
 
 
 def report_state(event: Event, user: User) -> ReportState:
@@ -135,9 +141,6 @@ def _check_report(details: ReportDetails, group_ids: set[int]) -> dict[int, int]
     counts = {group_id: n for group_id, n in details.attendance.items() if n > 0}
     if not counts:
         raise ServiceError(str(SOMEBODY_CAME), field="attendance")
-    handouts = details.handouts_distributed
-    if handouts is not None and not 0 <= handouts <= MAX_HANDOUTS:
-        raise ServiceError(str(HANDOUTS_MESSAGE), field="handouts_distributed")
     if not details.summary.strip():
         raise ServiceError(str(WRITE_SUMMARY), field="report_summary")
     if len(details.summary) > SUMMARY_MAX_LENGTH:
@@ -151,7 +154,8 @@ def save_report(event: Event, actor: User, details: ReportDetails) -> bool:
     """Save ``event``'s report; a confirmed event becomes completed. True if it was completed now.
 
     Raises ServiceError when the event is not confirmed or completed, when ``actor`` may not
-    change it, or when the details break a rule; nothing is changed then.
+    change it, or when the details break a rule (the handout ledger's too: never more handed
+    out than a run printed, checked here under the event's lock); nothing is changed then.
     """
     _lock_for_recount(event)
     state = report_state(event, actor)
@@ -163,6 +167,7 @@ def save_report(event: Event, actor: User, details: ReportDetails) -> bool:
         raise ServiceError(_("Only administrators and regional heads may change this report."))
     codes = {group.id: group.code for group in target_groups()}
     counts = _check_report(details, set(codes))
+    lines = check_ledger(event, details.ledger)
 
     stored = {row.target_group_id: row for row in event.attendance}
     for group_id, row in stored.items():
@@ -173,7 +178,7 @@ def save_report(event: Event, actor: User, details: ReportDetails) -> bool:
             stored[group_id].headcount = headcount
         else:
             event.attendance.append(EventAttendance(target_group_id=group_id, headcount=headcount))
-    event.handouts_distributed = details.handouts_distributed
+    save_ledger(event, lines)
     event.report_summary = details.summary
     event.issues_raised = details.issues_raised
     db.session.flush()
@@ -188,7 +193,8 @@ def save_report(event: Event, actor: User, details: ReportDetails) -> bool:
         actor=actor,
         attendance_total=sum(counts.values()),
         attendance={codes[group_id]: n for group_id, n in sorted(counts.items())},
-        handouts_distributed=details.handouts_distributed,
+        handed_out=sum(line.quantity for line in lines if line.print_run_id is not None),
+        handout_ledger=[line.audit() for line in lines],
         issues_raised=bool(details.issues_raised.strip()),
         completed=completing,
     )
@@ -308,7 +314,7 @@ class ReportPanel:
     state: ReportState
     rows: list[AttendanceRow]
     total: int
-    handouts_distributed: int | None
+    ledger: LedgerSummary
     summary: str
     issues_raised: str
     photos: list[PhotoThumb]
@@ -341,8 +347,9 @@ def report_panel_context(event: Event, user: User) -> dict[str, ReportPanel]:
 
 
 def report_panel(event: Event, user: User) -> ReportPanel:
-    """The report panel of ``event`` for ``user`` in two queries: staff head counts beside QR
-    check-ins by target group (one row per group), and photos."""
+    """The report panel of ``event`` for ``user`` in four queries: staff head counts beside QR
+    check-ins by target group (one row per group), the handout ledger (runs, then material)
+    and photos."""
     headcount = (
         select(EventAttendance.headcount)
         .where(
@@ -377,7 +384,7 @@ def report_panel(event: Event, user: User) -> ReportPanel:
         state=report_state(event, user),
         rows=attendance,
         total=sum(row.headcount for row in attendance),
-        handouts_distributed=event.handouts_distributed,
+        ledger=ledger_summary(event),
         summary=event.report_summary,
         issues_raised=event.issues_raised,
         photos=photo_thumbs(event.photos),

@@ -126,7 +126,6 @@ class Event(db.Model):
     # Events made together as a weekly or monthly series share this key.
     series_key: Mapped[str | None] = mapped_column(String(32), index=True)
     # The post-event report, filled in on completion.
-    handouts_distributed: Mapped[int | None] = mapped_column(Integer)
     report_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     issues_raised: Mapped[str] = mapped_column(Text, default="", server_default="")
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

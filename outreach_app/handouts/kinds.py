@@ -1,4 +1,5 @@
-"""The languages a handout is written in and the layouts it prints in: the one spelling of each.
+"""The languages a handout is written in, the layouts it prints in and the kinds of uncoded
+material handed out beside it: the one spelling of each.
 
 A leaf module (no database, no reportlab), so that the shipped texts, the PDF layout, the models
 and the attendee page all name them the same way.
@@ -22,3 +23,13 @@ class PrintLayout(enum.StrEnum):
     A4 = "a4"
     A5X2 = "a5x2"
     LARGE = "large"
+
+
+class HandoutMaterial(enum.StrEnum):
+    """Printed material and gifts without a QR code that an event hands out."""
+
+    POSTER = "poster"
+    BOOKLET = "booklet"
+    LEAFLET = "leaflet"
+    GIFT = "gift"  # 宣传品: a bag, a fan, a pen with the bank's anti-fraud message
+    OTHER = "other"

@@ -26,7 +26,7 @@ from outreach_app.auth.models import User
 from outreach_app.core.types import UTCDateTime, str_enum, utcnow
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
-from outreach_app.handouts.kinds import HandoutLanguage, PrintLayout
+from outreach_app.handouts.kinds import HandoutLanguage, HandoutMaterial, PrintLayout
 from outreach_app.reference.models import TargetGroup, Topic
 
 if TYPE_CHECKING:
@@ -36,6 +36,9 @@ MIN_COPIES = 1
 MAX_COPIES = 5000
 MIN_TIPS = 4
 MAX_TIPS = 8
+# A ledger line's quantity; a line with none handed out is not stored.
+MAX_HANDED_OUT = 1_000_000
+MATERIAL_LABEL_MAX = 40
 
 
 LANGUAGE_LABELS = {
@@ -48,6 +51,16 @@ LAYOUT_LABELS = {
     PrintLayout.A5X2: _l("A5, two per A4 sheet with cut marks"),
     PrintLayout.LARGE: _l("A4 large print for seniors, two pages per copy (print double-sided)"),
 }
+
+MATERIAL_LABELS = {
+    HandoutMaterial.POSTER: _l("Posters"),
+    HandoutMaterial.BOOKLET: _l("Booklets"),
+    HandoutMaterial.LEAFLET: _l("Leaflets (without QR code)"),
+    HandoutMaterial.GIFT: _l("Gifts"),
+    HandoutMaterial.OTHER: _l("Other material"),
+}
+# Kinds whose line must say what exactly was handed out (the gift's kind, say 环保袋).
+MATERIALS_NEEDING_LABEL = frozenset({HandoutMaterial.GIFT, HandoutMaterial.OTHER})
 
 
 class Handout(db.Model):
@@ -165,3 +178,57 @@ class PrintRun(db.Model):
 
     def __repr__(self) -> str:
         return f"<PrintRun {self.id} event={self.event_id} copies={self.copies}>"
+
+
+class HandoutLedgerLine(db.Model):
+    """How many of something an event handed out: the coded copies of one of its print runs
+    (``print_run_id`` set, ``material`` empty), or uncoded material of one kind, with a short
+    ``label`` saying what (required for gifts and other material).
+
+    Only lines with something handed out are stored: a quantity cleared in the report removes
+    its line. A run has at most one line; it belongs to the run's event.
+    """
+
+    __tablename__ = "handout_ledger_line"
+    __table_args__ = (
+        CheckConstraint(f"quantity BETWEEN 1 AND {MAX_HANDED_OUT}", name="quantity_range"),
+        CheckConstraint("(print_run_id IS NULL) <> (material IS NULL)", name="coded_or_material"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    print_run_id: Mapped[int | None] = mapped_column(ForeignKey("print_run.id"), unique=True)
+    material: Mapped[HandoutMaterial | None] = mapped_column(str_enum(HandoutMaterial, 16))
+    label: Mapped[str] = mapped_column(String(MATERIAL_LABEL_MAX), default="", server_default="")
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    event: Mapped[Event] = relationship()
+    print_run: Mapped[PrintRun | None] = relationship()
+
+    @classmethod
+    def scope_filter(cls, scope: Scope) -> ColumnElement[bool]:
+        """A ledger line is visible to whoever may see its event."""
+        return cls.event_id.in_(select(Event.id).where(Event.scope_filter(scope)))
+
+    @property
+    def is_coded(self) -> bool:
+        """True for the line of a print run (copies with QR codes)."""
+        return self.print_run_id is not None
+
+    @property
+    def counts_as_coded(self) -> bool:
+        """True when coverage counts the line as coded copies handed out: a run in force.
+
+        A withdrawn run's copies leave "handouts printed", so what was handed out of them
+        leaves "handed out" too, and handed out never exceeds printed in any figure.
+        """
+        return self.print_run is not None and self.print_run.revoked_at is None
+
+    @property
+    def material_label(self) -> str:
+        """The material's kind, in the current UI language (empty for coded copies)."""
+        return "" if self.material is None else str(MATERIAL_LABELS[self.material])
+
+    def __repr__(self) -> str:
+        what = f"run={self.print_run_id}" if self.is_coded else str(self.material)
+        return f"<HandoutLedgerLine event={self.event_id} {what} x{self.quantity}>"

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from outreach_app.events.models import Event, EventAttendance, EventStatus
 from outreach_app.extensions import db
+from outreach_app.handouts.models import HandoutLedgerLine
 from outreach_app.reference.models import TargetGroup
 from tests.browser.conftest import login, screenshot
 from tests.helpers import PASSWORD
@@ -61,7 +62,8 @@ def test_staff_plans_and_completes_a_campus_event(app, page, live_server, world)
 
     page.goto(f"{live_server}/events/{event_id}/report")
     page.fill(f"#attendance_{youth_id}", "96")
-    page.fill("#handouts_distributed", "110")
+    page.select_option("#material_0", "booklet")
+    page.fill("#material_quantity_0", "110")
     page.fill("#report_summary", "讲解了注销校园贷、刷单返利等骗局，学生积极提问。")
     screenshot(page, "journey-3-report")
     page.click("form button[type=submit].btn-primary")
@@ -72,7 +74,12 @@ def test_staff_plans_and_completes_a_campus_event(app, page, live_server, world)
     with app.app_context():
         event = db.session.get(Event, event_id)
         assert event.status is EventStatus.COMPLETED
-        assert event.handouts_distributed == 110
+        lines = db.session.execute(
+            select(HandoutLedgerLine.material, HandoutLedgerLine.quantity).where(
+                HandoutLedgerLine.event_id == event_id
+            )
+        ).all()
+        assert [(str(m), q) for m, q in lines] == [("booklet", 110)]
         rows = db.session.execute(
             select(EventAttendance.target_group_id, EventAttendance.headcount).where(
                 EventAttendance.event_id == event_id
