@@ -21,11 +21,14 @@ from outreach_app.events.models import (
     event_topic,
 )
 from outreach_app.extensions import db
+from outreach_app.handouts.kinds import HandoutMaterial
+from outreach_app.handouts.models import HandoutLedgerLine, PrintRun
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from outreach_app.regions.tree import add_region
 from tests.conftest import clean_database
+from tests.coverage_data import assert_consistent
 
 TODAY = date(2026, 11, 27)
 ARGS = ["demo-data", "--events", "300", "--seed", "7", "--today", TODAY.isoformat()]
@@ -225,6 +228,25 @@ def test_events_are_consistent(app, runner):
         assert {e.kind for e in events} == set(EventKind)
         hard = {BranchAccess.NONE, BranchAccess.HARD_TO_REACH}
         assert any(e.region.branch_access in hard for e in events)
+
+
+def test_completed_events_have_handout_ledgers(app, runner):
+    result = _load(runner)
+    assert "ledger lines" in result.output
+    with app.app_context():
+        lines = db.session.execute(select(HandoutLedgerLine)).scalars().all()
+        assert lines
+        assert all(line.event.status is EventStatus.COMPLETED for line in lines)
+        coded = [line for line in lines if line.print_run is not None]
+        assert coded and all(0 < line.quantity <= line.print_run.copies for line in coded)
+        assert all(line.event_id == line.print_run.event_id for line in coded)
+        runs = db.session.execute(select(func.count(PrintRun.id))).scalar_one()
+        assert len(coded) == runs  # every run's event reported what it handed out
+        kinds = Counter(line.material for line in lines if line.material is not None)
+        assert kinds[HandoutMaterial.BOOKLET] and kinds[HandoutMaterial.GIFT]
+        gifts = [line for line in lines if line.material is HandoutMaterial.GIFT]
+        assert all(line.label for line in gifts)
+        assert_consistent()
 
 
 def test_campus_events_teach_youth_campus_topics(app, runner):

@@ -35,6 +35,7 @@ from outreach_app.demo.activities import (
 from outreach_app.demo.activity import ActivityCounts, generate_activity
 from outreach_app.demo.bulk import bulk_load_settings, reset_sequences
 from outreach_app.demo.events import CompletedEvent, EventCounts, EventSlot, generate_events
+from outreach_app.demo.ledger import LedgerCounts, generate_ledger
 from outreach_app.demo.places import (
     CITY_CODE,
     CITY_NAME,
@@ -94,6 +95,7 @@ class DemoSummary:
     logins: list[DemoLogin]
     team_password: str
     activity: ActivityCounts = field(default_factory=ActivityCounts)
+    ledger: LedgerCounts = field(default_factory=LedgerCounts)
     rollup_rows: int = 0
     seconds: float = 0.0
 
@@ -124,6 +126,8 @@ class DemoSummary:
             f"{self.activity.print_runs} print runs ({self.activity.copies} copies), "
             f"{self.activity.scans} scans, {self.activity.check_ins} check-ins, "
             f"{self.activity.quizzes} quizzes, {self.activity.feedback} feedback",
+            f"  handouts: {self.ledger.lines} ledger lines, {self.ledger.coded} coded copies, "
+            f"{self.ledger.materials} other material and {self.ledger.gifts} gifts handed out",
             f"  coverage: {self.rollup_rows} rollup rows",
             "",
             "Demo logins (user name: password):",
@@ -317,6 +321,7 @@ def generate_demo_data(
             bank_name=current_app.config["BANK_NAME"],
         )
         del completed
+        ledger = generate_ledger(conn, rng)
         reset_sequences(conn, tables)
         rollup_rows = rollups.rebuild_all(session)
 
@@ -333,6 +338,7 @@ def generate_demo_data(
         logins=logins,
         team_password=DEMO_PASSWORDS["team"],
         activity=activity,
+        ledger=ledger,
         rollup_rows=rollup_rows,
         seconds=timer.perf_counter() - started,
     )
