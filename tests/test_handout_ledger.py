@@ -112,6 +112,20 @@ def test_the_form_has_an_input_per_print_run_with_its_printed_copies(app, englis
             assert tree.xpath(f"//label[@for='{field_id}']"), field_id
 
 
+def test_the_form_offers_at_most_twenty_rows_of_material(app, english, auth, world):
+    confirm(app, world.event_a_id)
+    auth.login("admin")
+    fields = {}
+    for index in range(18):
+        fields |= {f"material_{index}": "poster", f"material_quantity_{index}": str(index + 1)}
+    assert post_report(english, world.event_a_id, app, **fields).status_code == 302
+    assert len(lines(app, world.event_a_id)) == 18
+    page = english.get(f"/events/{world.event_a_id}/report").get_data(as_text=True)
+    tree = lxml_html.fromstring(page)
+    assert len(tree.xpath("//*[@data-testid='ledger-material']")) == 20
+    assert "Need more lines?" not in page
+
+
 def test_no_print_run_says_so(app, english, auth, world):
     confirm(app, world.event_a_id)
     auth.login("staff_a")

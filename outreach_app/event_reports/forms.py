@@ -161,6 +161,11 @@ class ReportForm(FlaskForm):
             for index in range(self.material_rows)
         ]
 
+    @property
+    def has_room_for_material(self) -> bool:
+        """True while the ledger takes more rows of material than the form shows."""
+        return self.material_rows < MAX_MATERIAL_LINES
+
     def ledger(self) -> LedgerEntries:
         """The handout ledger as entered."""
         return LedgerEntries(
