@@ -111,6 +111,12 @@ class Config:
     # name and the address) and blanks attendees' feedback comments (ratings stay) once older.
     LOGIN_FAILURE_RETENTION_DAYS = _env_int("LOGIN_FAILURE_RETENTION_DAYS", 180)
     FEEDBACK_COMMENT_RETENTION_DAYS = _env_int("FEEDBACK_COMMENT_RETENTION_DAYS", 730)
+    # A callback number of a problem still open this many days after it was raised is cleared:
+    # the promised call is long overdue by then, and the number must not outlive its use.
+    PROBLEM_CALLBACK_RETENTION_DAYS = _env_int("PROBLEM_CALLBACK_RETENTION_DAYS", 30)
+
+    # Problems raised at events are due this many days after they are raised (限时办结).
+    PROBLEM_DAYS_TO_CLOSE = _env_int("PROBLEM_DAYS_TO_CLOSE", 5)
 
     PER_PAGE = 25
     SECURITY_HSTS = True

@@ -132,6 +132,7 @@ def _import_models() -> None:
     import outreach_app.events.models
     import outreach_app.handouts.models
     import outreach_app.partners.models
+    import outreach_app.problems.models
     import outreach_app.reference.models
     import outreach_app.regions.models  # noqa: F401
 
@@ -158,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
     from outreach_app.handouts.routes import bp as handouts_bp
     from outreach_app.home.routes import bp as home_bp
     from outreach_app.partners.routes import bp as partners_bp
+    from outreach_app.problems.routes import bp as problems_bp
     from outreach_app.regions.routes import bp as regions_bp
     from outreach_app.schedule.routes import bp as schedule_bp
     from outreach_app.users.routes import bp as users_bp
@@ -175,6 +177,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(handouts_bp)
     app.register_blueprint(attendee_bp)
     app.register_blueprint(attendee_staff_bp, url_prefix="/events")
+    app.register_blueprint(problems_bp)
 
 
 def _register_area_hooks(app: Flask) -> None:
@@ -187,16 +190,20 @@ def _register_area_hooks(app: Flask) -> None:
     from outreach_app.events.partner_history import partner_history
     from outreach_app.handouts.services import print_runs_panel, register_run_counter
     from outreach_app.partners.history import register_history_source
+    from outreach_app.problems.retention import CALLBACK_NUMBERS
+    from outreach_app.problems.services import event_panel_context as problems_panel
 
     # Retention rules purge in this order; ``flask purge`` reports them so.
     register_retention_rule(app, LOGIN_FAILURES)
     register_retention_rule(app, FEEDBACK_COMMENTS)
+    register_retention_rule(app, CALLBACK_NUMBERS)
     register_history_source(app, partner_history)
     # The event page's print runs show their scans and check-ins.
     register_run_counter(app, run_counts)
     # The event page's sections below its details, in this order.
     register_event_panel(app, "event_reports/_panel.html", report_panel_context)
     register_event_panel(app, "handouts/_event_runs.html", print_runs_panel)
+    register_event_panel(app, "problems/_event_panel.html", problems_panel)
 
 
 @sa_event.listens_for(Engine, "connect")

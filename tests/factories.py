@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import itertools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from outreach_app.events.lifecycle import change_status
 from outreach_app.events.models import Event, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
+from outreach_app.problems.models import Problem, ProblemCategory
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, BranchAccess, Region, RegionLevel
 from outreach_app.regions.tree import add_region
@@ -287,3 +288,23 @@ def make_print_run(
     handout = handout_by_code(code, language)
     assert handout is not None, f"no shipped handout {code} {language}"
     return create_print_run(user, event, handout, copies, layout)
+
+
+def make_problem(
+    event: Event, owner: User, description: str = "客户询问手续费。", **fields
+) -> Problem:
+    """An open fees problem raised at ``event`` today, owned by ``owner`` and due in 5 days."""
+    today = date.today()
+    problem = Problem(
+        event=event,
+        category=fields.pop("category", ProblemCategory.FEES),
+        description=description,
+        owner=owner,
+        raised_on=fields.pop("raised_on", today),
+        due_on=fields.pop("due_on", today + timedelta(days=5)),
+        created_by=owner,
+        **fields,
+    )
+    db.session.add(problem)
+    db.session.flush()
+    return problem

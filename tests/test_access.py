@@ -20,7 +20,7 @@ from outreach_app.core.roles import Role
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from outreach_app.regions.models import Region
-from tests.factories import make_photo, make_print_run
+from tests.factories import make_photo, make_print_run, make_problem
 from tests.helpers import login
 
 PUBLIC_ENDPOINTS = {
@@ -50,6 +50,7 @@ ARG_IDS = {
     "photo_id": ("photo_a_id", "photo_b_id"),
     "run_id": ("run_a_id", "run_b_id"),
     "handout_id": ("handout_a_id", "handout_b_id"),
+    "problem_id": ("problem_a_id", "problem_b_id"),
 }
 
 
@@ -69,6 +70,13 @@ def world(app, world, tmp_path):
             ),
         ]
         handouts = [run.version.handout_id for run in runs]
+        problems = [
+            make_problem(db.session.get(Event, event_id), db.session.get(User, owner_id))
+            for event_id, owner_id in (
+                (world.event_a_id, world.staff_a_id),
+                (world.event_b_id, world.staff_b_id),
+            )
+        ]
         db.session.commit()
         return SimpleNamespace(
             **asdict(world),
@@ -78,6 +86,8 @@ def world(app, world, tmp_path):
             run_b_id=runs[1].id,
             handout_a_id=handouts[0],
             handout_b_id=handouts[1],
+            problem_a_id=problems[0].id,
+            problem_b_id=problems[1].id,
         )
 
 

@@ -21,6 +21,7 @@ LAYERS = (
     "events",
     "handouts",
     "attendee",
+    "problems",
     "coverage",
     "event_reports",
 )

@@ -165,6 +165,7 @@ def test_purge_removes_only_what_is_past_its_period(app, runner, dated):
     assert [(p["kind"], p["count"], p["retention_days"], p["user_id"]) for p in purges(app)] == [
         ("login_failures", 2, 180, None),
         ("feedback_comments", 2, 730, None),
+        ("problem_callback_numbers", 0, 30, None),
     ]
 
 
@@ -174,9 +175,10 @@ def test_purge_again_removes_nothing_and_says_so(app, runner, dated):
     assert result.exit_code == 0
     assert "0 failed logins deleted" in result.output
     assert "0 feedback comments blanked" in result.output
-    assert [(p["kind"], p["count"]) for p in purges(app)][-2:] == [
+    assert [(p["kind"], p["count"]) for p in purges(app)][-3:] == [
         ("login_failures", 0),
         ("feedback_comments", 0),
+        ("problem_callback_numbers", 0),
     ]
 
 

@@ -329,6 +329,7 @@ def report_data(report: CoverageReport) -> dict[str, Any]:
             for c in report.children
         ],
         "gaps": _gaps_data(report),
+        "problems_now": _problems_data(report),
         "stale_months": report.stale_months,
         "stale_partners": [
             {
@@ -350,6 +351,31 @@ def _region_ref(region: Region) -> dict[str, Any]:
         "name_en": region.name_en,
         "division_code": region.division_code,
         "level": region.level,
+    }
+
+
+def _problems_data(report: CoverageReport) -> dict[str, Any] | None:
+    """Problems open and overdue today in the JSON, with the overdue ones (no description: it
+    is free text, read on the problem's page)."""
+    live = report.follow_up
+    if live is None:
+        return None
+    return {
+        "today": live.today.isoformat(),
+        "open": live.open,
+        "overdue": live.overdue,
+        "overdue_problems": [
+            {
+                "id": p.id,
+                "event_id": p.event_id,
+                "region_id": p.event.region_id,
+                "category": str(p.category),
+                "due_on": p.due_on.isoformat(),
+                "days_overdue": (live.today - p.due_on).days,
+                "owner_id": p.owner_id,
+            }
+            for p in live.overdue_list
+        ],
     }
 
 

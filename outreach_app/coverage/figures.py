@@ -37,6 +37,7 @@ from outreach_app.events.models import (
 )
 from outreach_app.handouts.kinds import HandoutMaterial
 from outreach_app.handouts.models import HandoutLedgerLine, PrintRun
+from outreach_app.problems.models import Problem, ProblemStatus
 
 # The breakdowns a rollup row can be for: everything (dim id 0), a target group, a topic.
 DIM_ALL = "all"
@@ -161,7 +162,9 @@ LEDGER = Source(
     ),
     keeps=lambda line: line.print_run_id is None or line.counts_as_coded,
 )
-SOURCES = (EVENTS, ATTENDANCE, SCANS, CHECK_INS, QUIZZES, FEEDBACK, PRINT_RUNS, LEDGER)
+# Problems customers raised: closing one changes its row, which marks its event for a recount.
+PROBLEMS = Source("problem", Problem)
+SOURCES = (EVENTS, ATTENDANCE, SCANS, CHECK_INS, QUIZZES, FEEDBACK, PRINT_RUNS, LEDGER, PROBLEMS)
 # Uncoded printed material; gifts (宣传品) are counted apart.
 PRINTED_MATERIALS = (
     HandoutMaterial.POSTER,
@@ -230,6 +233,20 @@ COUNTS: tuple[Count, ...] = (
         LEDGER,
         lambda: _ledger_sum(HandoutLedgerLine.material == HandoutMaterial.GIFT),
         lambda line: line.quantity if line.material is HandoutMaterial.GIFT else 0,
+    ),
+    Count("problems_raised", PROBLEMS, lambda: func.count(Problem.id), lambda problem: 1),
+    Count(
+        "problems_resolved",
+        PROBLEMS,
+        lambda: func.sum(cast(Problem.status == ProblemStatus.CLOSED, Integer)),
+        lambda problem: int(problem.status is ProblemStatus.CLOSED),
+    ),
+    # Closed after the due date; both are days of the bank's calendar (``problems.models``).
+    Count(
+        "problems_resolved_late",
+        PROBLEMS,
+        lambda: func.sum(cast(Problem.closed_on > Problem.due_on, Integer)),
+        lambda problem: int(problem.closed_on is not None and problem.closed_on > problem.due_on),
     ),
 )
 METRICS = tuple(count.name for count in COUNTS)
@@ -661,5 +678,33 @@ register(
             PAGE_REGIONS: SHORT,
             PDF_KPIS: LABEL,
         },
+    )
+)
+_RECORDED = {PAGE_RECORD: LABEL, PDF_RECORD: LABEL, EXPORT_SUMMARY: LABEL, EXPORT_TABLE: LABEL}
+register(
+    Figure(
+        "problems_raised",
+        _l("Problems raised"),
+        Format.COUNT,
+        Total("problems_raised"),
+        places=_RECORDED,
+    )
+)
+register(
+    Figure(
+        "problems_resolved",
+        _l("Problems resolved"),
+        Format.COUNT,
+        Total("problems_resolved"),
+        places=_RECORDED,
+    )
+)
+register(
+    Figure(
+        "problems_resolved_late",
+        _l("Problems resolved late"),
+        Format.COUNT,
+        Total("problems_resolved_late"),
+        places=_RECORDED,
     )
 )

@@ -36,6 +36,7 @@ from outreach_app.coverage.models import CoverageRollup
 from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
+from outreach_app.problems.services import RegionProblems, region_summary
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, BranchAccess, Region
 
@@ -231,6 +232,8 @@ class CoverageReport:
     stale_partners: list[StalePartner]
     stale_months: int
     breadcrumb: list[Region]
+    # Problems open and overdue today (not stored: they change with the date), live.
+    follow_up: RegionProblems | None = None
 
 
 # Scope ------------------------------------------------------------------------------------------
@@ -313,6 +316,7 @@ def build_report(
         stale_partners=_stale_partners(user, region, today, stale_months),
         stale_months=stale_months,
         breadcrumb=_breadcrumb(user, region),
+        follow_up=region_summary(user, region, today),
     )
 
 

@@ -1,4 +1,5 @@
-"""The start page: what is coming up in the user's scope and this year's events by status."""
+"""The start page: what is coming up in the user's scope, this year's events by status, and
+the problems the user owns (open, overdue, closed late)."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -7,6 +8,7 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
 from outreach_app.events.queries import count_events_by_status, upcoming_events
+from outreach_app.problems.services import owner_summary
 
 bp = Blueprint("home", __name__)
 
@@ -19,10 +21,12 @@ def local_now() -> datetime:
 @bp.route("/")
 @login_required
 def index():
-    """The start page: upcoming events in the user's scope and this year's figures by status."""
+    """The start page: upcoming events in the user's scope, this year's figures by status and
+    the user's own problems."""
     now = local_now()
     return render_template(
         "home/index.html",
         upcoming=upcoming_events(current_user, now),
         counts=count_events_by_status(current_user, now - timedelta(days=365)),
+        my_problems=owner_summary(current_user._get_current_object()),
     )
