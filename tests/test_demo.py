@@ -24,6 +24,8 @@ from outreach_app.extensions import db
 from outreach_app.handouts.kinds import HandoutMaterial
 from outreach_app.handouts.models import HandoutLedgerLine, PrintRun
 from outreach_app.partners.models import Partner, PartnerKind
+from outreach_app.problems.models import Problem
+from outreach_app.problems.services import looks_personal, normalise_phone
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from outreach_app.regions.tree import add_region
@@ -246,6 +248,32 @@ def test_completed_events_have_handout_ledgers(app, runner):
         assert kinds[HandoutMaterial.BOOKLET] and kinds[HandoutMaterial.GIFT]
         gifts = [line for line in lines if line.material is HandoutMaterial.GIFT]
         assert all(line.label for line in gifts)
+        assert_consistent()
+
+
+def test_problems_are_raised_at_completed_events_and_followed_up(app, runner):
+    _load(runner)
+    with app.app_context():
+        problems = db.session.execute(select(Problem)).scalars().all()
+        assert len(problems) >= 20
+        for p in problems:
+            assert p.event.status is EventStatus.COMPLETED
+            assert p.raised_on == p.event.starts_at.date() <= TODAY
+            assert p.due_on == p.raised_on + timedelta(days=5)
+            assert p.owner.branch_id == p.event.branch_id and p.owner.is_active
+            assert p.description and not looks_personal(p.description)
+            if p.is_open:
+                assert not p.answer and p.closed_on is None and p.closed_at is None
+            else:
+                assert p.answer and p.raised_on <= p.closed_on <= TODAY
+                assert p.closed_by_id == p.owner_id and p.callback_phone == ""
+            if p.callback_phone:
+                assert p.callback_consent and normalise_phone(p.callback_phone)
+        closed = [p for p in problems if not p.is_open]
+        late = [p for p in closed if p.is_closed_late]
+        overdue = [p for p in problems if p.is_overdue(TODAY)]
+        assert len(closed) - len(late) > len(late) > 0  # most closed in time, some late
+        assert overdue and any(p.callback_phone for p in problems)
         assert_consistent()
 
 

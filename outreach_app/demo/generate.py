@@ -46,6 +46,7 @@ from outreach_app.demo.places import (
     DistrictSpec,
     StreetSpec,
 )
+from outreach_app.demo.problems import generate_problems
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
@@ -96,6 +97,7 @@ class DemoSummary:
     team_password: str
     activity: ActivityCounts = field(default_factory=ActivityCounts)
     ledger: LedgerCounts = field(default_factory=LedgerCounts)
+    problems: int = 0
     rollup_rows: int = 0
     seconds: float = 0.0
 
@@ -128,6 +130,7 @@ class DemoSummary:
             f"{self.activity.quizzes} quizzes, {self.activity.feedback} feedback",
             f"  handouts: {self.ledger.lines} ledger lines, {self.ledger.coded} coded copies, "
             f"{self.ledger.materials} other material and {self.ledger.gifts} gifts handed out",
+            f"  problems: {self.problems} raised at events",
             f"  coverage: {self.rollup_rows} rollup rows",
             "",
             "Demo logins (user name: password):",
@@ -320,6 +323,16 @@ def generate_demo_data(
             timezone=timezone,
             bank_name=current_app.config["BANK_NAME"],
         )
+        problems = generate_problems(
+            conn,
+            Random(f"{seed}-problems"),
+            completed,
+            today=today,
+            timezone=timezone,
+            staff_by_branch={b.id: b.staff_ids for b in branches},
+            days_to_close=int(current_app.config["PROBLEM_DAYS_TO_CLOSE"]),
+            callback_days=int(current_app.config["PROBLEM_CALLBACK_RETENTION_DAYS"]),
+        )
         del completed
         ledger = generate_ledger(conn, rng)
         reset_sequences(conn, tables)
@@ -339,6 +352,7 @@ def generate_demo_data(
         team_password=DEMO_PASSWORDS["team"],
         activity=activity,
         ledger=ledger,
+        problems=problems,
         rollup_rows=rollup_rows,
         seconds=timer.perf_counter() - started,
     )
