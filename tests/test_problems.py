@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -554,6 +555,23 @@ def test_the_list_filters_and_pages(app, client, world, event_a):
     assert "No problems match" in client.get("/problems/?status=closed&lang=en").get_data(
         as_text=True
     )
+
+
+def test_the_list_puts_open_by_due_date_first_then_the_latest_closed(app, client, world, event_a):
+    ids = {}
+    for days, name in ((0, "closed_first"), (1, "open_later"), (2, "closed_last"), (3, "open")):
+        with at(MONDAY - 20 * DAY + days * DAY):
+            ids[name] = new_problem(client, app, world, event_a)
+    # Raised a day apart, so due a day apart; the open one raised first is due first.
+    for name, day in (("closed_first", 1), ("closed_last", 5)):
+        with at(MONDAY + day * DAY):
+            login(client, "staff_a")
+            client.post(f"/problems/{ids[name]}/close", data={"answer": "已答复"})
+            logout(client)
+    login(client, "head_a")
+    page = client.get("/problems/").get_data(as_text=True)
+    order = [int(i) for i in re.findall(r'data-problem="(\d+)"', page)]
+    assert order == [ids["open_later"], ids["open"], ids["closed_last"], ids["closed_first"]]
 
 
 # --- retention of callback numbers ------------------------------------------------------------

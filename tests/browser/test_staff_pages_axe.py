@@ -13,7 +13,7 @@ from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.models import Handout
 from tests.browser.conftest import login, screenshot
-from tests.factories import make_photo, make_print_run
+from tests.factories import make_photo, make_print_run, make_problem
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -37,6 +37,9 @@ ROLE_PAGES = [
     "/handouts",
     "/coverage/",
     "/account/password",
+    "/problems/",
+    "/problems/{problem}",
+    "/events/{event}/problems/new",
 ]
 # The other staff pages, opened once, as the administrator (who may open them all).
 OTHER_PAGES = [
@@ -51,6 +54,7 @@ OTHER_PAGES = [
     "/partners/{partner}/edit",
     "/partners/{partner}/archive",
     "/coverage/api-token",
+    "/problems/?status=overdue&category=fees",
     "/admin/users/",
     "/admin/users/new",
     "/admin/users/{staff}/edit",
@@ -88,7 +92,8 @@ def violations(page) -> list:
 
 @pytest.fixture
 def ids(app, world, tmp_path) -> dict[str, int]:
-    """Event A confirmed, with a print run and a photo, and the ids the page paths need."""
+    """Event A confirmed, with a print run, a photo and an open problem (with a callback
+    number), and the ids the page paths need."""
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     with app.app_context():
         event = db.session.get(Event, world.event_a_id)
@@ -96,6 +101,8 @@ def ids(app, world, tmp_path) -> dict[str, int]:
         change_status(event, EventStatus.CONFIRMED, admin)
         run = make_print_run(event, copies=3)
         photo = make_photo(event, app.config["UPLOAD_FOLDER"], caption="活动现场")
+        staff = db.session.get(User, world.staff_a_id)
+        problem = make_problem(event, staff, callback_consent=True, callback_phone="13812345678")
         db.session.commit()
         handout_id = db.session.scalars(select(Handout.id).order_by(Handout.id)).first()
         return {
@@ -107,6 +114,7 @@ def ids(app, world, tmp_path) -> dict[str, int]:
             "district": world.district_a_id,
             "branch": world.branch_a_id,
             "handout": handout_id,
+            "problem": problem.id,
         }
 
 
