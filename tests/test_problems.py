@@ -22,11 +22,18 @@ from sqlalchemy import select
 
 from outreach_app.auth.models import User
 from outreach_app.core.roles import Role
+from outreach_app.core.validation import ServiceError
 from outreach_app.coverage.figures import COUNTS, FIGURES, METRICS, PDF_RECORD, shown_in
 from outreach_app.events.models import EventStatus
 from outreach_app.extensions import db
 from outreach_app.problems.models import Problem, ProblemStatus
-from outreach_app.problems.services import looks_personal, mask_phone, normalise_phone
+from outreach_app.problems.services import (
+    close_problem,
+    looks_personal,
+    mask_phone,
+    normalise_phone,
+    reassign_problem,
+)
 from outreach_app.regions.models import Region
 from tests.coverage_data import assert_consistent
 from tests.factories import World, add_event, confirm, make_user, set_status
@@ -403,6 +410,26 @@ def test_a_closed_problem_stays_closed(app, client, world, event_a):
         client.post(f"/problems/{problem_id}/close", data={"answer": "第二次"}).status_code == 403
     )
     assert stored(app, Problem, problem_id).answer == "第一次"
+
+
+def test_a_problem_closed_meanwhile_is_not_closed_again(app, client, world, event_a):
+    problem_id = new_problem(client, app, world, event_a)
+    with app.app_context():
+        problem = db.session.get(Problem, problem_id)
+        staff = db.session.get(User, world.staff_a_id)
+        # Someone else closes it after this page loaded it.
+        with db.engine.begin() as other:
+            other.execute(
+                Problem.__table__.update()
+                .where(Problem.__table__.c.id == problem_id)
+                .values(status="closed", answer="先答复", closed_on=date(2026, 12, 15))
+            )
+        with pytest.raises(ServiceError):
+            close_problem(problem, staff, "后答复")
+        with pytest.raises(ServiceError):
+            reassign_problem(problem, db.session.get(User, world.admin_id), world.head_a_id)
+        db.session.rollback()
+    assert stored(app, Problem, problem_id).answer == "先答复"
 
 
 def test_closing_needs_csrf(app, client, world, event_a):

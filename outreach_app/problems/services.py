@@ -259,10 +259,17 @@ def create_problem(event: Event, actor: User, data: ProblemInput) -> Problem:
     return problem
 
 
+def _lock(problem: Problem) -> None:
+    """Reload ``problem`` and lock its row (PostgreSQL), so that two people closing or
+    reassigning it at once take turns and the second sees what the first did."""
+    db.session.refresh(problem, with_for_update=True)
+
+
 def close_problem(problem: Problem, actor: User, answer: str) -> None:
     """Close ``problem`` with the answer given to the customer; its callback number is
-    deleted. Raises ServiceError when ``actor`` may not close it or the answer is missing or
-    too long."""
+    deleted. Raises ServiceError when ``actor`` may not close it (also when it was closed in
+    the meantime) or the answer is missing or too long."""
+    _lock(problem)
     if not may_close(problem, actor):
         raise ServiceError(_("Only the owner, a regional head or an administrator may close it."))
     answer = (answer or "").strip()
@@ -292,6 +299,7 @@ def close_problem(problem: Problem, actor: User, answer: str) -> None:
 def reassign_problem(problem: Problem, actor: User, owner_id: Any) -> User:
     """Hand an open problem to another user who works on its event; returns the new owner.
     Raises ServiceError when ``actor`` may not, or the new owner is not allowed."""
+    _lock(problem)
     if not may_reassign(problem, actor):
         raise ServiceError(_("Only regional heads and administrators may reassign a problem."))
     owner = _owner(problem.event, owner_id, "owner_id", CHOOSE_NEW_OWNER)
