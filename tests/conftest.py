@@ -21,12 +21,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, text
 from sqlalchemy.engine import Engine
 
 from outreach_app import create_app
 from outreach_app.extensions import db, limiter
 from outreach_app.handouts.seed import insert_shipped_handouts
+from outreach_app.reference.data import EVENT_KINDS, TARGET_GROUPS
+from outreach_app.reference.models import EventKind, TargetGroup
 from tests.coverage_data import CoverageWorld, build_coverage_world
 from tests.factories import World, build_world
 from tests.helpers import PASSWORD, login, logout
@@ -90,7 +92,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def clean_database() -> None:
     """Delete every row except the reference data, in an order the foreign keys allow, start
-    the ids again from 1, then put the shipped handouts back as the migration left them."""
+    the ids again from 1, put the event kinds and target groups back as shipped (tests add,
+    rename and retire them), then the shipped handouts as the migration left them."""
     tables = [t for t in db.metadata.sorted_tables if not t.info.get("reference")]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -100,7 +103,38 @@ def clean_database() -> None:
         else:
             for table in reversed(tables):
                 conn.execute(table.delete())
+        _restore_kinds_and_groups(conn)
         insert_shipped_handouts(conn)
+
+
+def _restore_kinds_and_groups(conn) -> None:
+    """The shipped kinds and groups only, with their shipped names, order and rules."""
+    kinds = EventKind.__table__
+    conn.execute(kinds.delete().where(kinds.c.code.not_in([k[0] for k in EVENT_KINDS])))
+    conn.execute(
+        kinds.update().where(kinds.c.code == bindparam("b_code")),
+        [
+            {
+                "b_code": code,
+                "name_zh": zh,
+                "name_en": en,
+                "sort_order": n,
+                "min_staff": staff,
+                "private_venue": private,
+                "is_retired": False,
+            }
+            for n, (code, zh, en, staff, private) in enumerate(EVENT_KINDS, start=1)
+        ],
+    )
+    groups = TargetGroup.__table__
+    conn.execute(groups.delete().where(groups.c.code.not_in([g[0] for g in TARGET_GROUPS])))
+    conn.execute(
+        groups.update().where(groups.c.code == bindparam("b_code")),
+        [
+            {"b_code": code, "name_zh": zh, "name_en": en, "sort_order": n, "is_retired": False}
+            for n, (code, zh, en) in enumerate(TARGET_GROUPS, start=1)
+        ],
+    )
 
 
 _RESET_SQL: dict[tuple[str, ...], str] = {}
@@ -113,7 +147,15 @@ def _postgres_reset_sql(conn, names: tuple[str, ...]) -> str:
             text("SELECT c.relname FROM pg_class c WHERE c.relkind = 'S' ORDER BY c.relname")
         ).scalars()
         statements = [f'DELETE FROM "{name}"' for name in reversed(names)]
-        statements += [f"SELECT setval('\"{seq}\"', 1, false)" for seq in sequences]
+        # The reference tables keep their rows, so their ids go on after the highest one.
+        kept = {t.name for t in db.metadata.sorted_tables if t.info.get("reference")}
+        for seq in sequences:
+            table = seq.removesuffix("_id_seq")
+            if table in kept:
+                after = f'(SELECT coalesce(max(id), 0) + 1 FROM "{table}")'
+                statements.append(f"SELECT setval('\"{seq}\"', {after}, false)")
+            else:
+                statements.append(f"SELECT setval('\"{seq}\"', 1, false)")
         _RESET_SQL[names] = "; ".join(statements)
     return _RESET_SQL[names]
 

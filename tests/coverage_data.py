@@ -45,12 +45,12 @@ from outreach_app.coverage.figures import (
     Total,
     counts_of,
 )
-from outreach_app.events.models import Event, EventAttendance, EventKind, EventStatus
+from outreach_app.events.models import Event, EventAttendance, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.kinds import HandoutMaterial
 from outreach_app.handouts.models import HandoutLedgerLine, PrintRun
 from outreach_app.partners.models import Partner, PartnerKind
-from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.reference.models import EventKind, TargetGroup, Topic
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from tests.factories import (
     World,
@@ -115,7 +115,7 @@ EVENTS = [
     (
         0,
         3,
-        EventKind.COMMUNITY,
+        "community",
         EventStatus.COMPLETED,
         ("seniors", "general"),
         ("fraud_pension", "fraud_telecom"),
@@ -127,7 +127,7 @@ EVENTS = [
     (
         0,
         20,
-        EventKind.CAMPUS,
+        "campus",
         EventStatus.CONFIRMED,
         ("youth",),
         ("fraud_campus_loan",),
@@ -139,7 +139,7 @@ EVENTS = [
     (
         -1,
         8,
-        EventKind.VILLAGE,
+        "village",
         EventStatus.COMPLETED,
         ("rural", "seniors"),
         ("fraud_illegal_fundraising",),
@@ -151,7 +151,7 @@ EVENTS = [
     (
         -1,
         15,
-        EventKind.ENTERPRISE,
+        "enterprise",
         EventStatus.COMPLETED,
         ("new_urban",),
         ("fraud_click_farming", "rules_aml"),
@@ -163,7 +163,7 @@ EVENTS = [
     (
         -2,
         4,
-        EventKind.BRANCH,
+        "branch",
         EventStatus.COMPLETED,
         ("general",),
         ("digital_atm",),
@@ -175,7 +175,7 @@ EVENTS = [
     (
         -2,
         11,
-        EventKind.COMMUNITY,
+        "community",
         EventStatus.COMPLETED,
         ("seniors", "disabled"),
         ("fraud_pension",),
@@ -187,7 +187,7 @@ EVENTS = [
     (
         -4,
         9,
-        EventKind.CAMPUS,
+        "campus",
         EventStatus.COMPLETED,
         ("youth", "ethnic_minority"),
         ("fraud_campus_loan", "right_data"),
@@ -199,7 +199,7 @@ EVENTS = [
     (
         -7,
         21,
-        EventKind.VILLAGE,
+        "village",
         EventStatus.COMPLETED,
         ("rural",),
         ("fraud_telecom",),
@@ -211,7 +211,7 @@ EVENTS = [
     (
         -11,
         2,
-        EventKind.COMMUNITY,
+        "community",
         EventStatus.COMPLETED,
         ("seniors",),
         ("fraud_fake_service",),
@@ -223,7 +223,7 @@ EVENTS = [
     (
         -13,
         6,
-        EventKind.ENTERPRISE,
+        "enterprise",
         EventStatus.COMPLETED,
         ("new_urban",),
         ("rules_risk_account",),
@@ -235,7 +235,7 @@ EVENTS = [
     (
         -16,
         14,
-        EventKind.VILLAGE,
+        "village",
         EventStatus.COMPLETED,
         ("rural",),
         ("fraud_illegal_fundraising",),
@@ -247,7 +247,7 @@ EVENTS = [
     (
         1,
         5,
-        EventKind.COMMUNITY,
+        "community",
         EventStatus.PLANNED,
         ("seniors",),
         ("fraud_pension",),
@@ -260,7 +260,7 @@ EVENTS = [
     (
         0,
         6,
-        EventKind.VILLAGE,
+        "village",
         EventStatus.COMPLETED,
         ("rural", "seniors"),
         ("fraud_telecom",),
@@ -272,7 +272,7 @@ EVENTS = [
     (
         -3,
         18,
-        EventKind.COMMUNITY,
+        "community",
         EventStatus.COMPLETED,
         ("seniors",),
         ("fraud_pension", "right_property"),
@@ -284,7 +284,7 @@ EVENTS = [
     (
         -9,
         12,
-        EventKind.BRANCH,
+        "branch",
         EventStatus.COMPLETED,
         ("general",),
         ("complaint_channels",),
@@ -299,7 +299,7 @@ CANCELLED = [
     (
         -1,
         22,
-        EventKind.COMMUNITY,
+        "community",
         EventStatus.COMPLETED,
         ("seniors",),
         ("fraud_pension",),
@@ -311,7 +311,7 @@ CANCELLED = [
     (
         -2,
         25,
-        EventKind.VILLAGE,
+        "village",
         EventStatus.COMPLETED,
         ("rural",),
         ("fraud_telecom",),
@@ -642,7 +642,13 @@ def expected_report(
         months.append(month)
         month = shift(month, 1)
 
-    groups = sorted(db.session.scalars(select(TargetGroup)), key=lambda g: g.sort_order)
+    # Every active kind and group is listed, retired ones only when they have figures.
+    by_kind = []
+    for kind in db.session.scalars(select(EventKind).order_by(EventKind.sort_order, EventKind.id)):
+        values = total_of([e for e in in_period if e.kind == kind.code])
+        if not kind.is_retired or any(values.values()):
+            by_kind.append({"kind": kind.code, **shown_figures(values)})
+    groups = sorted(db.session.scalars(select(TargetGroup)), key=lambda g: (g.sort_order, g.id))
     by_group = []
     for g in groups:
         values = _blank()
@@ -650,7 +656,8 @@ def expected_report(
             if group_id == g.id and event_id in ids:
                 for name in METRICS:
                     values[name] += part[name]
-        by_group.append({"group": g.code, **shown_figures(values)})
+        if not g.is_retired or any(values.values()):
+            by_group.append({"group": g.code, **shown_figures(values)})
     topics = list(db.session.scalars(select(Topic)))
     by_topic = []
     for t in topics:
@@ -785,10 +792,7 @@ def expected_report(
 
     return {
         "total": shown_figures(total_of(in_period)),
-        "by_kind": [
-            {"kind": str(kind), **shown_figures(total_of([e for e in in_period if e.kind is kind]))}
-            for kind in EventKind
-        ],
+        "by_kind": by_kind,
         "by_group": by_group,
         "by_topic": [item for item, _order in by_topic],
         "trend": [

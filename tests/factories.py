@@ -15,7 +15,7 @@ from outreach_app.auth.models import User
 from outreach_app.auth.passwords import hash_password
 from outreach_app.core.roles import Role
 from outreach_app.events.lifecycle import change_status
-from outreach_app.events.models import Event, EventKind, EventStatus
+from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.problems.models import Problem, ProblemCategory
@@ -95,7 +95,7 @@ def make_event(
     region: Region,
     partner: Partner | None = None,
     starts_at: datetime | None = None,
-    kind: EventKind = EventKind.COMMUNITY,
+    kind: str = "community",
     status: EventStatus = EventStatus.PLANNED,
     groups: tuple[str, ...] = ("seniors",),
     topics: tuple[str, ...] = ("fraud_telecom",),
@@ -166,9 +166,7 @@ def build_world(password: str) -> World:
     )
     partner_b = make_partner("港东村委会", branch_b, community_b, PartnerKind.VILLAGE_COMMITTEE)
     event_a = make_event("湛山社区防诈讲座", branch_a, community_a, partner_a)
-    event_b = make_event(
-        "港东村金融知识进乡村", branch_b, community_b, partner_b, kind=EventKind.VILLAGE
-    )
+    event_b = make_event("港东村金融知识进乡村", branch_b, community_b, partner_b, kind="village")
     event_a.staff = [staff_a]
     event_b.staff = [staff_b]
     db.session.commit()

@@ -20,7 +20,7 @@ from outreach_app import create_app
 from outreach_app.core.transactions import lost_conflict
 from outreach_app.coverage import rollups
 from outreach_app.event_reports import services as report_services
-from outreach_app.events.models import Event, EventKind, EventPhoto, EventStatus
+from outreach_app.events.models import Event, EventPhoto, EventStatus
 from outreach_app.extensions import db
 from outreach_app.regions.models import Branch, Region
 from tests.coverage_data import assert_consistent
@@ -182,7 +182,7 @@ def sibling_events(app, world) -> list[int]:
                 branch,
                 regions[i % 10],
                 starts_at=start + timedelta(days=i),
-                kind=EventKind.COMMUNITY,
+                kind="community",
                 status=EventStatus.CONFIRMED,
                 groups=("seniors", "youth"),
                 topics=("fraud_telecom", "fraud_pension"),
@@ -262,7 +262,7 @@ def test_two_events_created_at_once_in_one_region_and_month_both_count(app, worl
         start = datetime(2026, 10, day, 9, 0)
         event = Event(
             title=title,
-            kind=EventKind.COMMUNITY,
+            kind="community",
             status=EventStatus.CONFIRMED,
             branch_id=world.branch_a_id,
             region_id=world.community_a_id,

@@ -23,7 +23,7 @@ from outreach_app.core.types import utcnow
 from outreach_app.coverage import rollups
 from outreach_app.coverage.figures import METRICS
 from outreach_app.coverage.models import CoverageRollup
-from outreach_app.events.models import Event, EventAttendance, EventKind, EventStatus
+from outreach_app.events.models import Event, EventAttendance, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.models import PrintRun
 from outreach_app.reference.models import TargetGroup, Topic
@@ -101,7 +101,7 @@ def test_rollups_follow_every_change(app, data):
                     branch,
                     community_a if i % 2 else community_b,
                     starts_at=datetime(2026, 1 + i % 3, 10 + i, 9, 0),
-                    kind=list(EventKind)[i % 5],
+                    kind=("village", "community", "campus", "enterprise", "branch")[i % 5],
                     groups=("seniors", "youth") if i % 2 else ("rural",),
                     topics=("fraud_pension", "digital_mobile_banking"),
                 )

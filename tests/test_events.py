@@ -15,7 +15,6 @@ from outreach_app.core.roles import Role
 from outreach_app.events.conflicts import find_conflicts
 from outreach_app.events.models import (
     Event,
-    EventKind,
     EventStatus,
     event_staff,
     event_target_group,
@@ -49,7 +48,7 @@ def valid_form(app, world, **changes) -> dict:
     """A valid new event for branch A's partner, as staff_a would post it."""
     data = {
         "title": "八大湖社区防诈骗讲座",
-        "kind": EventKind.COMMUNITY.value,
+        "kind": "community",
         "branch_id": str(world.branch_a_id),
         "partner_id": str(world.partner_a_id),
         "region_id": "",
@@ -631,7 +630,7 @@ def test_update_service_refuses_staff_on_a_completed_event(app, world):
 def _event_input(event: Event, title: str) -> EventInput:
     return EventInput(
         title=title,
-        kind=event.kind.value,
+        kind=event.kind,
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         branch_id=event.branch_id,
@@ -790,7 +789,7 @@ def test_busy_staff_get_a_warning_first_and_save_anyway_saves(app, english, auth
         starts_at=datetime(2027, 3, 10, 10, 0),
         staff_ids=[world.staff_a_id],
         partner=False,
-        kind=EventKind.BRANCH,
+        kind="branch",
     )
     auth.login("staff_a")
     data = valid_form(app, world)

@@ -16,13 +16,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, create_engine, inspect, make_url, select, text
+from sqlalchemy.exc import IntegrityError
 
 from outreach_app import create_app
 from outreach_app.attendee.models import HandoutScan
 from outreach_app.coverage import rollups
 from outreach_app.extensions import db
-from outreach_app.reference.data import TARGET_GROUPS, TOPICS
-from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.reference.data import EVENT_KINDS, TARGET_GROUPS, TOPICS
+from outreach_app.reference.models import EventKind, TargetGroup, Topic
 
 VERSIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
 
@@ -59,6 +60,10 @@ def test_reference_data_matches_the_application(app):
         assert [(g.code, g.name_zh, g.name_en) for g in groups] == TARGET_GROUPS
         topics = db.session.execute(select(Topic).order_by(Topic.sort_order)).scalars()
         assert [(t.code, t.category, t.name_zh, t.name_en) for t in topics] == TOPICS
+        kinds = db.session.execute(select(EventKind).order_by(EventKind.sort_order)).scalars()
+        assert [
+            (k.code, k.name_zh, k.name_en, k.min_staff, k.private_venue) for k in kinds
+        ] == EVENT_KINDS
 
 
 def test_upgrade_downgrade_upgrade_from_nothing(fresh_database_url):
@@ -532,5 +537,72 @@ def test_the_old_handout_number_becomes_a_ledger_line_and_back(fresh_database_ur
         _assert_rollups_equal_a_recount()
         again = db.session.execute(text("SELECT COUNT(*) FROM handout_ledger_line")).scalar_one()
         assert again == 2
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- event kinds as data -----------------------------------------------------------------------
+
+BEFORE_KINDS = "0013"  # the revision before event kinds became rows
+
+
+def _event_rows() -> dict[str, int]:
+    """How many rows each table that refers to an event holds, and the events' kinds."""
+    tables = ("event", "event_target_group", "event_topic", "event_attendance", "print_run")
+    counts = {t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+    kinds = db.session.execute(text("SELECT id, kind FROM event ORDER BY id")).all()
+    # End the transaction: PostgreSQL's ALTER TABLE of a migration waits for every reader.
+    db.session.remove()
+    return {**counts, "kinds": [tuple(row) for row in kinds]}
+
+
+def test_event_kinds_become_rows_and_every_event_keeps_its_links(fresh_database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            _insert_old_world(conn)
+        upgrade(revision=BEFORE_KINDS)
+        before = _event_rows()
+        upgrade()
+        # Building the event table again on SQLite must not cascade to the rows that refer to it.
+        assert _event_rows() == before
+        codes = set(db.session.execute(text("SELECT code FROM event_kind")).scalars())
+        assert {kind for _id, kind in before["kinds"]} <= codes
+        _assert_rollups_equal_a_recount()
+        db.session.remove()
+        # The kind is a foreign key now: a code no kind has is refused.
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            conn.execute(text("UPDATE event SET kind = 'nowhere' WHERE id = 1"))
+        groups = db.session.execute(
+            text("SELECT code FROM target_group ORDER BY sort_order")
+        ).scalars()
+        assert list(groups) == [code for code, _zh, _en in TARGET_GROUPS]
+        db.session.remove()
+
+        # Down and up again: the same rows.
+        downgrade(revision=BEFORE_KINDS)
+        assert _event_rows() == before
+        assert "event_kind" not in inspect(db.engine).get_table_names()
+        db.session.remove()
+        upgrade()
+        assert _event_rows() == before
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_downgrade_refuses_while_events_have_new_kinds(fresh_database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            _insert_old_world(conn)
+        upgrade()
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE event SET kind = 'home_visit' WHERE id = 1"))
+        # Flask-Migrate logs the error and exits; nothing is changed.
+        with pytest.raises(SystemExit):
+            downgrade(revision=BEFORE_KINDS)
+        assert db.session.execute(text("SELECT count(*) FROM event_kind")).scalar_one() == 7
         db.session.remove()
         db.engine.dispose()

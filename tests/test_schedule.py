@@ -16,7 +16,7 @@ from werkzeug.datastructures import Headers
 
 from outreach_app.auth.models import User
 from outreach_app.core.downloads import content_disposition, safe_filename, spreadsheet_safe
-from outreach_app.events.models import Event, EventKind, EventStatus
+from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.reference.models import TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
@@ -149,7 +149,7 @@ def test_empty_list_offers_to_plan_an_event(app, client, auth, english, world):
 
 def test_filter_by_kind_and_status(app, client, auth, world):
     done = add_event(app, world, "a", "已完成的讲座", status=EventStatus.COMPLETED)
-    campus = add_event(app, world, "a", "校园讲座", kind=EventKind.CAMPUS)
+    campus = add_event(app, world, "a", "校园讲座", kind="campus")
     auth.login("admin")
     assert listed(client.get("/events/?kind=village").get_data(as_text=True)) == [world.event_b_id]
     assert listed(client.get("/events/?kind=campus").get_data(as_text=True)) == [campus]
@@ -247,12 +247,12 @@ def test_filters_combine(app, client, auth, world):
         world,
         "a",
         "校园防诈",
-        kind=EventKind.CAMPUS,
+        kind="campus",
         status=EventStatus.CONFIRMED,
         groups=("youth",),
         starts_at=datetime(2031, 5, 10, 9, 0),
     )
-    add_event(app, world, "a", "校园防诈", kind=EventKind.CAMPUS, groups=("youth",))
+    add_event(app, world, "a", "校园防诈", kind="campus", groups=("youth",))
     add_event(app, world, "a", "社区防诈", status=EventStatus.CONFIRMED, groups=("youth",))
     auth.login("head_a")
     query = (

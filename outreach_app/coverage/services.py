@@ -33,11 +33,12 @@ from outreach_app.coverage.figures import (
     counted_by,
 )
 from outreach_app.coverage.models import CoverageRollup
-from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind, EventStatus
+from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
 from outreach_app.problems.services import RegionProblems, region_summary
 from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.reference.queries import all_event_kinds
 from outreach_app.regions.models import Branch, BranchAccess, Region
 
 PERIODS = ("month", "quarter", "year", "12m", "custom")
@@ -223,7 +224,8 @@ class CoverageReport:
     period: Period
     branch: Branch | None
     total: Figures
-    by_kind: list[tuple[EventKind, str, Figures]]
+    # (code, name, figures): every active kind, and retired ones that have figures.
+    by_kind: list[tuple[str, str, Figures]]
     by_group: list[tuple[TargetGroup, Figures]]
     by_topic: list[tuple[Topic, Figures]]
     trend: list[tuple[Month, Figures]]
@@ -301,10 +303,14 @@ def build_report(
         period=period,
         branch=user.branch if user.role is Role.STAFF else None,
         total=total,
-        by_kind=[(k, str(EVENT_KIND_LABELS[k]), f) for k, f in kinds.items()],
+        by_kind=kinds,
         by_group=sorted(
-            _by_dim(sums, region, DIM_GROUP, TargetGroup).items(),
-            key=lambda item: item[0].sort_order,
+            (
+                (g, f)
+                for g, f in _by_dim(sums, region, DIM_GROUP, TargetGroup).items()
+                if not g.is_retired or f.any()
+            ),
+            key=lambda item: (item[0].sort_order, item[0].id),
         ),
         by_topic=sorted(
             ((t, f) for t, f in _by_dim(sums, region, DIM_TOPIC, Topic).items() if f.any()),
@@ -347,16 +353,22 @@ class _Sums:
 
 def _totals(
     sums: _Sums, region: Region, period: Period
-) -> tuple[Figures, dict[Month, Figures], dict[EventKind, Figures]]:
-    """The region's figures: in all, per month of the period, per kind of event."""
+) -> tuple[Figures, dict[Month, Figures], list[tuple[str, str, Figures]]]:
+    """The region's figures: in all, per month of the period, and per kind of event as
+    (code, name, figures), every active kind in its order and retired ones that have figures."""
     total = Figures()
     trend = {m: Figures() for m in period.months}
-    kinds = {kind: Figures() for kind in EventKind}
+    kinds = {kind.code: (kind, Figures()) for kind in all_event_kinds()}
     for row in sums.rows([region.id], True, DIM_ALL, CoverageRollup.month, CoverageRollup.kind):
         total.add(row)
         trend[Month.from_number(row["month"])].add(row)
-        kinds[EventKind(row["kind"])].add(row)
-    return total, trend, kinds
+        kinds[row["kind"]][1].add(row)
+    by_kind = [
+        (kind.code, kind.name, figures)
+        for kind, figures in kinds.values()
+        if not kind.is_retired or figures.any()
+    ]
+    return total, trend, by_kind
 
 
 def _by_dim(sums: _Sums, region: Region, dim: str, model: type) -> dict[Any, Figures]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from outreach_app.events.models import EventKind
 from outreach_app.partners.models import PartnerKind
 
 
@@ -16,7 +15,7 @@ from outreach_app.partners.models import PartnerKind
 class Activity:
     """The shape of the events held at one kind of place."""
 
-    kind: EventKind
+    kind: str  # an event kind's code
     titles: tuple[str, ...]
     venues: tuple[str, ...]
     groups: tuple[str, ...]  # target-group codes, the main one first
@@ -33,7 +32,7 @@ def _at(*times: str) -> tuple[int, ...]:
 
 
 VILLAGE = Activity(
-    kind=EventKind.VILLAGE,
+    kind="village",
     titles=(
         "{p}反诈宣传进乡村",
         "{p}金融知识进乡村",
@@ -63,7 +62,7 @@ VILLAGE = Activity(
 )
 
 COMMUNITY = Activity(
-    kind=EventKind.COMMUNITY,
+    kind="community",
     titles=(
         "{p}反诈宣传讲座",
         "{p}防范养老诈骗宣传",
@@ -93,7 +92,7 @@ COMMUNITY = Activity(
 )
 
 SENIOR_UNIVERSITY = Activity(
-    kind=EventKind.COMMUNITY,
+    kind="community",
     titles=(
         "{p}防范养老诈骗专题课",
         "{p}智能手机与手机银行课堂",
@@ -118,7 +117,7 @@ SENIOR_UNIVERSITY = Activity(
 )
 
 SENIOR_HOME = Activity(
-    kind=EventKind.COMMUNITY,
+    kind="community",
     titles=(
         "{p}金融知识进院宣传",
         "{p}防范养老诈骗宣传",
@@ -142,7 +141,7 @@ SENIOR_HOME = Activity(
 )
 
 SCHOOL = Activity(
-    kind=EventKind.CAMPUS,
+    kind="campus",
     titles=(
         "{p}金融知识进校园",
         "{p}防范电信网络诈骗主题班会",
@@ -167,7 +166,7 @@ SCHOOL = Activity(
 )
 
 UNIVERSITY = Activity(
-    kind=EventKind.CAMPUS,
+    kind="campus",
     titles=(
         "{p}防范校园贷讲座",
         "{p}刷单返利诈骗防范宣讲",
@@ -193,7 +192,7 @@ UNIVERSITY = Activity(
 )
 
 SPECIAL_EDUCATION = Activity(
-    kind=EventKind.CAMPUS,
+    kind="campus",
     titles=(
         "{p}金融知识无障碍课堂",
         "{p}残障人士金融服务宣讲",
@@ -216,7 +215,7 @@ SPECIAL_EDUCATION = Activity(
 )
 
 ENTERPRISE = Activity(
-    kind=EventKind.ENTERPRISE,
+    kind="enterprise",
     titles=(
         "{p}员工反诈宣传",
         "{p}金融知识进企业",
@@ -242,7 +241,7 @@ ENTERPRISE = Activity(
 )
 
 OTHER = Activity(
-    kind=EventKind.COMMUNITY,
+    kind="community",
     titles=(
         "{p}金融知识宣传活动",
         "{p}反诈宣传咨询日",
@@ -267,7 +266,7 @@ OTHER = Activity(
 )
 
 IN_BRANCH = Activity(
-    kind=EventKind.BRANCH,
+    kind="branch",
     titles=(
         "{p}厅堂反诈微沙龙",
         "{p}金融消费者权益宣传",

@@ -168,7 +168,7 @@ def _prepare(
     group_combos, group_cum = _weighted_combos(group_sizes, GROUP_COUNT_WEIGHTS)
     topic_combos, topic_cum = _weighted_combos(topic_sizes, TOPIC_COUNT_WEIGHTS)
     return _Prepared(
-        kind=activity.kind.value,
+        kind=activity.kind,
         branch_id=slot.branch_id,
         region_id=slot.region_id,
         partner_id=slot.partner_id,

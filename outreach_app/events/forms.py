@@ -33,7 +33,7 @@ from outreach_app.core.forms import FlaskForm
 from outreach_app.core.ids import parse_id
 from outreach_app.core.text import clean_block, clean_line
 from outreach_app.events.lifecycle import CHANGE_REASON_MAX, GIVE_CHANGE_REASON
-from outreach_app.events.models import EVENT_KIND_LABELS, Event, EventKind
+from outreach_app.events.models import Event
 from outreach_app.events.planning import (
     ATTENDANCE_MAX,
     CHOOSE_BRANCH,
@@ -50,7 +50,7 @@ from outreach_app.events.planning import (
     RepeatInput,
 )
 from outreach_app.partners.models import Partner
-from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.reference.models import EventKind, TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region
 
 INDENT = "\u00a0\u00a0\u00a0"
@@ -158,6 +158,7 @@ class EventForm(FlaskForm):
 
     def set_choices(
         self,
+        kinds: list[EventKind],
         regions: list[tuple[Region, int]],
         branches: list[Branch],
         partners: list[Partner],
@@ -168,7 +169,7 @@ class EventForm(FlaskForm):
     ) -> None:
         """Fill the menus and checkbox lists with what the user may choose."""
         self.kind.choices = [SelectChoice("", _("Choose a kind"))] + [
-            SelectChoice(kind.value, str(EVENT_KIND_LABELS[kind])) for kind in EventKind
+            SelectChoice(kind.code, kind.name) for kind in kinds
         ]
         if "branch_id" in self:
             self.branch_id.choices = [SelectChoice("", _("Choose a branch"))] + [
@@ -242,7 +243,7 @@ def event_form_data(event: Event, shift: timedelta = timedelta(0)) -> dict[str, 
     ends_at = event.ends_at + shift
     return {
         "title": event.title,
-        "kind": event.kind.value,
+        "kind": event.kind,
         "branch_id": event.branch_id,
         "partner_id": event.partner_id,
         "region_id": event.region_id,

@@ -25,21 +25,11 @@ from outreach_app.auth.models import User
 from outreach_app.core.types import UTCDateTime, str_enum, utcnow
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
-from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.reference.models import EventKind, TargetGroup, Topic
 from outreach_app.regions.models import Branch, Region, region_subtree
 
 if TYPE_CHECKING:
     from outreach_app.core.scope import Scope
-
-
-class EventKind(enum.StrEnum):
-    """Where the bank goes: 进乡村, 进社区, 进校园, 进企业, or an in-branch session."""
-
-    VILLAGE = "village"
-    COMMUNITY = "community"
-    CAMPUS = "campus"
-    ENTERPRISE = "enterprise"
-    BRANCH = "branch"
 
 
 class EventStatus(enum.StrEnum):
@@ -50,14 +40,6 @@ class EventStatus(enum.StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
-
-EVENT_KIND_LABELS = {
-    EventKind.VILLAGE: _l("Village"),
-    EventKind.COMMUNITY: _l("Community"),
-    EventKind.CAMPUS: _l("Campus"),
-    EventKind.ENTERPRISE: _l("Enterprise"),
-    EventKind.BRANCH: _l("In branch"),
-}
 
 EVENT_STATUS_LABELS = {
     EventStatus.PLANNED: _l("Planned"),
@@ -109,7 +91,8 @@ class Event(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, 16))
+    # The kind's code (never changed once used), so rollups and exports keep it as it is.
+    kind: Mapped[str] = mapped_column(String(16), ForeignKey("event_kind.code"))
     status: Mapped[EventStatus] = mapped_column(
         str_enum(EventStatus, 16),
         default=EventStatus.PLANNED,
@@ -133,6 +116,8 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    # Loaded with the events (one query per batch): lists show its name and the venue rule.
+    kind_info: Mapped[EventKind] = relationship(lazy="selectin")
     branch: Mapped[Branch] = relationship()
     region: Mapped[Region] = relationship()
     partner: Mapped[Partner | None] = relationship()
@@ -159,7 +144,7 @@ class Event(db.Model):
     @property
     def kind_label(self) -> str:
         """The kind, in the current language."""
-        return str(EVENT_KIND_LABELS[self.kind])
+        return self.kind_info.name
 
     @property
     def status_label(self) -> str:

@@ -25,10 +25,11 @@ from outreach_app.core.roles import Role
 from outreach_app.core.scope import scope_of, scoped_select
 from outreach_app.core.validation import ServiceError
 from outreach_app.events.lifecycle import check_change
-from outreach_app.events.models import Event, EventKind
+from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
-from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.reference.models import EventKind, TargetGroup, Topic
+from outreach_app.reference.queries import IN_BRANCH_KIND, kind_by_code
 from outreach_app.regions.models import Branch, Region
 from outreach_app.regions.queries import branch_in_scope, region_in_scope
 
@@ -47,6 +48,7 @@ ENTER_TITLE = _l("Enter a title.")
 CHOOSE_BRANCH = _l("Choose a branch in your area.")
 ENTER_START = _l("Enter when the event starts.")
 ENTER_END = _l("Enter when the event ends.")
+CHOOSE_KIND_FROM_LIST = _l("Choose a kind from the list.")
 
 
 class Frequency(enum.StrEnum):
@@ -137,15 +139,14 @@ def _plan(
     problems: dict[str, str] = {}
     reason = _checked_change(user, current, change_reason, problems)
     title = _checked_title(data.title, problems)
-    kind = _parse_enum(EventKind, data.kind)
-    if kind is None:
-        problems["kind"] = _("Choose a kind from the list.")
+    kind = _checked_kind(data.kind, current, problems)
     branch = _checked_branch(user, data, current, problems)
     partner = _checked_partner(user, data, current, kind, problems)
     region = _checked_region(user, data, current, partner, branch, kind, problems)
     venue = _checked_venue(data.venue, partner, branch, kind, problems)
     occurrences, frequency = _checked_schedule(data.starts_at, data.ends_at, repeat, problems)
     target_groups, topics, staff = _checked_lists(data, branch, current, problems)
+    _check_staff_count(kind, staff, problems)
     attendance = data.expected_attendance
     if attendance is not None and not 0 <= attendance <= ATTENDANCE_MAX:
         problems["expected_attendance"] = _("Enter a number from 0 to 100,000.")
@@ -186,6 +187,13 @@ def _checked_lists(
         _("Choose target groups from the list."),
         problems,
     )
+    kept = {group.id for group in current.target_groups} if current is not None else set()
+    retired = [g for g in target_groups if g.is_retired and g.id not in kept]
+    if retired and "target_group_ids" not in problems:
+        problems["target_group_ids"] = _(
+            "No longer offered for new events: %(groups)s. Choose other groups.",
+            groups=_(", ").join(g.name for g in retired),
+        )
     topics = _checked_rows(
         Topic,
         data.topic_ids,
@@ -195,6 +203,17 @@ def _checked_lists(
         problems,
     )
     return target_groups, topics, _checked_staff(data.staff_ids, branch, current, problems)
+
+
+def _check_staff_count(kind: EventKind | None, staff: list[User], problems: dict[str, str]) -> None:
+    """A kind done by several people (a home visit: two) needs that many assigned staff; with
+    one, staff may still be assigned later, as for every other kind."""
+    if kind is None or kind.min_staff <= 1 or "staff_ids" in problems:
+        return
+    if len(staff) < kind.min_staff:
+        problems["staff_ids"] = _(
+            "%(kind)s: assign at least %(n)d staff.", kind=kind.name, n=kind.min_staff
+        )
 
 
 def _checked_change(
@@ -208,6 +227,22 @@ def _checked_change(
     except ServiceError as error:
         problems.update(error.problems)
         return ""
+
+
+def _checked_kind(value: str, current: Event | None, problems: dict[str, str]) -> EventKind | None:
+    """The kind: an active one, or the event's own even if it has been retired since."""
+    kind = kind_by_code(value)
+    if kind is None:
+        problems["kind"] = str(CHOOSE_KIND_FROM_LIST)
+    elif kind.is_retired and (current is None or current.kind != kind.code):
+        problems["kind"] = _(
+            "%(kind)s is no longer used for new events; choose another kind.", kind=kind.name
+        )
+    return kind
+
+
+def _is_in_branch(kind: EventKind | None) -> bool:
+    return kind is not None and kind.code == IN_BRANCH_KIND
 
 
 def _checked_title(value: str, problems: dict[str, str]) -> str:
@@ -230,7 +265,7 @@ def _checked_venue(
     venue = (value or "").strip()
     if not venue and partner is not None:
         venue = (partner.address or partner.name)[:VENUE_MAX]
-    elif not venue and kind is EventKind.BRANCH and branch is not None:
+    elif not venue and _is_in_branch(kind) and branch is not None:
         venue = branch.name[:VENUE_MAX]
     if len(venue) > VENUE_MAX:
         problems["venue"] = _("Keep the venue to 200 characters or fewer.")
@@ -282,7 +317,7 @@ def _checked_partner(
 ) -> Partner | None:
     """The partner, which must be in scope and not archived; only in-branch events need none."""
     if data.partner_id is None:
-        if kind is not None and kind is not EventKind.BRANCH:
+        if kind is not None and not _is_in_branch(kind):
             problems["partner_id"] = _("Choose the partner the event is held with.")
         return None
     if current is not None and data.partner_id == current.partner_id:
@@ -317,7 +352,7 @@ def _checked_region(
         return region
     if partner is not None:
         return partner.region
-    if kind is EventKind.BRANCH and branch is not None:
+    if _is_in_branch(kind) and branch is not None:
         return branch.region
     # Otherwise the kind, the branch or the partner is missing, and its message says what to do.
     if not problems.keys() & {"kind", "branch_id", "partner_id"}:

@@ -13,7 +13,7 @@ from outreach_app.core.scope import scope_clause, scope_of, scoped_select
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
-from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.reference.models import Topic
 from outreach_app.regions.models import Branch
 
 
@@ -68,12 +68,6 @@ def series_size(event: Event) -> int:
         return 1
     stmt = select(func.count(Event.id)).where(Event.series_key == event.series_key)
     return db.session.execute(stmt).scalar_one()
-
-
-def all_target_groups() -> list[TargetGroup]:
-    """Every target group, in the agreed order."""
-    stmt = select(TargetGroup).order_by(TargetGroup.sort_order, TargetGroup.id)
-    return list(db.session.execute(stmt).scalars())
 
 
 def all_topics() -> list[Topic]:

@@ -28,7 +28,6 @@ from outreach_app.events.models import EVENT_STATUS_LABELS, Event, EventStatus
 from outreach_app.events.panels import render_event_panels
 from outreach_app.events.planning import EventPlan, plan_event_update, plan_new_events
 from outreach_app.events.queries import (
-    all_target_groups,
     all_topics,
     load_event_details,
     partners_for_choice,
@@ -37,6 +36,7 @@ from outreach_app.events.queries import (
 )
 from outreach_app.events.services import create_events, update_event
 from outreach_app.extensions import db
+from outreach_app.reference.queries import event_kinds, target_groups
 from outreach_app.regions.queries import branches_in_scope, regions_in_scope
 
 bp = Blueprint("events", __name__)
@@ -67,10 +67,11 @@ def _event_form(user: User, event: Event | None, with_repeat: bool) -> EventForm
     if event is not None and event.region_id not in {r.id for r, _depth in regions}:
         regions.insert(0, (event.region, 0))
     form.set_choices(
+        kinds=event_kinds(keep=event.kind if event is not None else None),
         regions=regions,
         branches=branches,
         partners=partners_for_choice(user, event.partner if event is not None else None),
-        groups=all_target_groups(),
+        groups=target_groups(keep=[g.id for g in event.target_groups] if event else ()),
         topics=all_topics(),
         staff=staff_for_choice(user, event),
         staff_grouped=not is_staff,

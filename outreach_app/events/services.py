@@ -21,7 +21,8 @@ def create_events(user: User, plan: EventPlan, copied_from: Event | None = None)
     for starts_at, ends_at in plan.occurrences:
         event = Event(
             title=plan.title,
-            kind=plan.kind,
+            kind=plan.kind.code,
+            kind_info=plan.kind,
             status=EventStatus.PLANNED,
             branch=plan.branch,
             region=plan.region,
@@ -54,7 +55,7 @@ def _values(event: Event) -> dict[str, Any]:
     """The event's short values as written to the audit log; long texts only say "set"."""
     return {
         "title": event.title,
-        "kind": event.kind.value,
+        "kind": event.kind,
         "branch_id": event.branch.id,
         "partner_id": event.partner.id if event.partner is not None else None,
         "region_id": event.region.id,
@@ -80,7 +81,8 @@ def update_event(user: User, event: Event, plan: EventPlan) -> list[str]:
     old_notes = event.notes
     starts_at, ends_at = plan.occurrences[0]
     event.title = plan.title
-    event.kind = plan.kind
+    event.kind = plan.kind.code
+    event.kind_info = plan.kind
     event.branch = plan.branch
     event.region = plan.region
     event.partner = plan.partner

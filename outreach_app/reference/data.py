@@ -1,8 +1,20 @@
-"""The reference rows as the application expects them; the first migration seeds the same rows."""
+"""The reference rows as the application ships them; the migrations seed the same rows (0001
+the topics and first groups, 0014 the event kinds and the groups added with them)."""
 
 TOPIC_CATEGORIES = ("rights", "fraud", "digital", "rules", "complaints")
 
-# (code, name_zh, name_en)
+# (code, name_zh, name_en, min_staff, private_venue), in their order
+EVENT_KINDS: list[tuple[str, str, str, int, bool]] = [
+    ("village", "进乡村", "Village", 1, False),
+    ("community", "进社区", "Community", 1, False),
+    ("campus", "进校园", "Campus", 1, False),
+    ("enterprise", "进企业", "Enterprise", 1, False),
+    ("business_area", "进商圈", "Business district", 1, False),
+    ("home_visit", "上门服务", "Home visit", 2, True),
+    ("branch", "网点内", "In branch", 1, False),
+]
+
+# (code, name_zh, name_en), in their order
 TARGET_GROUPS: list[tuple[str, str, str]] = [
     ("seniors", "老年人", "Seniors"),
     ("youth", "青少年/学生", "Youth and students"),
@@ -10,6 +22,8 @@ TARGET_GROUPS: list[tuple[str, str, str]] = [
     ("ethnic_minority", "少数民族居民", "Ethnic-minority residents"),
     ("rural", "农村居民", "Rural residents"),
     ("new_urban", "新市民", "New urban residents"),
+    ("migrant_worker", "务工人员", "Migrant workers"),
+    ("foreign_resident", "外籍人士", "Foreign residents"),
     ("general", "社会公众", "General public"),
 ]
 

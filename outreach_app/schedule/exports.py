@@ -25,7 +25,6 @@ from outreach_app.auth.models import User
 from outreach_app.core.downloads import spreadsheet_safe
 from outreach_app.core.spreadsheets import xlsx_cell
 from outreach_app.events.models import (
-    EVENT_KIND_LABELS,
     EVENT_STATUS_LABELS,
     Event,
     event_staff,
@@ -35,6 +34,7 @@ from outreach_app.events.models import (
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
 from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.reference.queries import kind_names
 from outreach_app.regions.models import Branch, Region
 from outreach_app.schedule.services import EventFilters, event_conditions, ordering
 
@@ -78,7 +78,7 @@ def export_rows(user: User, filters: EventFilters) -> Iterator[list[Any]]:
     target groups, topics and staff are read in one query per link table.
     """
     separator = _(", ")
-    kinds = {kind: str(label) for kind, label in EVENT_KIND_LABELS.items()}
+    kinds = kind_names()
     statuses = {status: str(label) for status, label in EVENT_STATUS_LABELS.items()}
     groups_in_order = select(TargetGroup).order_by(TargetGroup.sort_order)
     group_names = {g.id: g.name for g in db.session.execute(groups_in_order).scalars()}

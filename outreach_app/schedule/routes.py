@@ -27,7 +27,7 @@ from outreach_app.auth.models import User
 from outreach_app.core.downloads import content_disposition
 from outreach_app.core.pagination import parse_page
 from outreach_app.core.roles import Role
-from outreach_app.events.models import EVENT_KIND_LABELS, EVENT_STATUS_LABELS
+from outreach_app.events.models import EVENT_STATUS_LABELS
 from outreach_app.extensions import db, limiter
 from outreach_app.schedule.calendar import (
     CalendarPeriod,
@@ -53,6 +53,7 @@ from outreach_app.schedule.feed import (
 from outreach_app.schedule.services import (
     COUNT_CAP,
     MAX_PAGE,
+    EventFilters,
     event_page,
     filter_choices,
     parse_date,
@@ -75,11 +76,11 @@ def _today() -> date:
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
-def _filter_options(user: User) -> dict[str, list[tuple[str, str]]]:
+def _filter_options(user: User, filters: EventFilters) -> dict[str, list[tuple[str, str]]]:
     """The choices of each select in the filter bar as (value, label) pairs."""
-    choices = filter_choices(user)
+    choices = filter_choices(user, filters)
     return {
-        "kind": [(kind.value, str(label)) for kind, label in EVENT_KIND_LABELS.items()],
+        "kind": [(kind.code, kind.name) for kind in choices.kinds],
         "status": [(status.value, str(label)) for status, label in EVENT_STATUS_LABELS.items()],
         "group": [(str(g.id), g.name) for g in choices.groups],
         "topic": [(str(t.id), t.name) for t in choices.topics],
@@ -119,7 +120,7 @@ def list_events():
     return render_template(
         "schedule/list.html",
         filters=filters,
-        options=_filter_options(user),
+        options=_filter_options(user, filters),
         page=page,
         show_branch=user.role is not Role.STAFF,
     )
@@ -141,7 +142,7 @@ def calendar():
         "schedule/calendar.html",
         period=period,
         filters=filters,
-        options=_filter_options(user),
+        options=_filter_options(user, filters),
         status_labels=EVENT_STATUS_LABELS,
         title=_period_title(period),
     )

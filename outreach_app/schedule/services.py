@@ -24,14 +24,14 @@ from outreach_app.core.scope import scope_clause, scope_of, scoped_select
 from outreach_app.core.validation import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from outreach_app.events.models import (
     Event,
-    EventKind,
     EventStatus,
     event_target_group,
     event_topic,
 )
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
-from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.reference.models import EventKind, TargetGroup, Topic
+from outreach_app.reference.queries import event_kinds, kind_by_code, target_groups
 from outreach_app.regions.models import Region
 from outreach_app.regions.queries import region_in_scope, regions_in_scope
 
@@ -95,7 +95,7 @@ class EventFilters:
     database session, as a streamed export needs.
     """
 
-    kind: EventKind | None = None
+    kind: str | None = None  # a known kind's code
     status: EventStatus | None = None
     group_id: int | None = None
     topic_id: int | None = None
@@ -130,7 +130,7 @@ class EventFilters:
     def to_args(self, *, dates: bool = True, sort: bool = True) -> dict[str, str]:
         """The filters as query arguments, for links that keep them (without empty ones)."""
         args = {
-            "kind": self.kind.value if self.kind else "",
+            "kind": self.kind or "",
             "status": self.status.value if self.status else "",
             "group": str(self.group_id or ""),
             "topic": str(self.topic_id or ""),
@@ -148,21 +148,23 @@ class EventFilters:
 
 @dataclass(frozen=True)
 class FilterChoices:
-    """What the filter bar offers ``user``: groups, topics, regions and partners in scope."""
+    """What the filter bar offers ``user``: kinds, groups, topics, regions and partners in
+    scope. Kinds and groups are the active ones, and the chosen one if it has been retired."""
 
+    kinds: list[EventKind]
     groups: list[TargetGroup]
     topics: list[Topic]
     regions: list[tuple[Region, int]]
     partners: list[Partner]
 
 
-def filter_choices(user: User) -> FilterChoices:
+def filter_choices(user: User, filters: EventFilters | None = None) -> FilterChoices:
     """The options of the filter bar; regions in tree order with their depth."""
     partners = scoped_select(Partner, user).where(Partner.is_archived.is_(False))
+    chosen = filters or EventFilters()
     return FilterChoices(
-        groups=list(
-            db.session.execute(select(TargetGroup).order_by(TargetGroup.sort_order)).scalars()
-        ),
+        kinds=event_kinds(keep=chosen.kind),
+        groups=target_groups(keep=[chosen.group_id] if chosen.group_id else ()),
         topics=list(db.session.execute(select(Topic).order_by(Topic.sort_order)).scalars()),
         regions=regions_in_scope(user),
         partners=list(db.session.execute(partners.order_by(Partner.name, Partner.id)).scalars()),
@@ -194,7 +196,7 @@ def parse_filters(user: User, args: Mapping[str, Any]) -> EventFilters:
     region = region_in_scope(user, args.get("region"))
     region_id, region_path = (region.id, region.path) if region is not None else (None, None)
     return EventFilters(
-        kind=_enum_value(EventKind, args.get("kind")),
+        kind=_known_kind(args.get("kind")),
         status=_enum_value(EventStatus, args.get("status")),
         group_id=_existing_id(TargetGroup, args.get("group")),
         topic_id=_existing_id(Topic, args.get("topic")),
@@ -207,6 +209,12 @@ def parse_filters(user: User, args: Mapping[str, Any]) -> EventFilters:
         sort=sort if sort in SORTS else DEFAULT_SORT,
         q_problem=_search_problem(args.get("q")),
     )
+
+
+def _known_kind(value: Any) -> str | None:
+    """The code of a known kind (retired ones too: old events keep them), else None."""
+    kind = kind_by_code(value)
+    return kind.code if kind is not None else None
 
 
 def _search_problem(value: Any) -> str:
