@@ -160,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     from outreach_app.home.routes import bp as home_bp
     from outreach_app.partners.routes import bp as partners_bp
     from outreach_app.problems.routes import bp as problems_bp
+    from outreach_app.reference.routes import bp as reference_bp
     from outreach_app.regions.routes import bp as regions_bp
     from outreach_app.schedule.routes import bp as schedule_bp
     from outreach_app.users.routes import bp as users_bp
@@ -170,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp, url_prefix="/admin/users")
     app.register_blueprint(regions_bp, url_prefix="/admin")
+    app.register_blueprint(reference_bp, url_prefix="/admin")
     app.register_blueprint(partners_bp, url_prefix="/partners")
     app.register_blueprint(schedule_bp, url_prefix="/events")
     app.register_blueprint(events_bp, url_prefix="/events")

@@ -19,6 +19,7 @@ from outreach_app.core.ids import IdConverter
 from outreach_app.core.roles import Role
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
+from outreach_app.reference.models import EventKind, TargetGroup
 from outreach_app.regions.models import Region
 from tests.factories import make_photo, make_print_run, make_problem
 from tests.helpers import login
@@ -51,6 +52,9 @@ ARG_IDS = {
     "run_id": ("run_a_id", "run_b_id"),
     "handout_id": ("handout_a_id", "handout_b_id"),
     "problem_id": ("problem_a_id", "problem_b_id"),
+    # Kinds and groups belong to no region: the same row either way (admin pages only).
+    "kind_id": ("kind_id", "kind_id"),
+    "group_id": ("group_id", "group_id"),
 }
 
 
@@ -88,6 +92,8 @@ def world(app, world, tmp_path):
             handout_b_id=handouts[1],
             problem_a_id=problems[0].id,
             problem_b_id=problems[1].id,
+            kind_id=db.session.scalar(select(EventKind.id).where(EventKind.code == "campus")),
+            group_id=db.session.scalar(select(TargetGroup.id).where(TargetGroup.code == "youth")),
         )
 
 

@@ -147,6 +147,12 @@ class Event(db.Model):
         return self.kind_info.name
 
     @property
+    def has_private_venue(self) -> bool:
+        """True when the venue is someone's home (a home visit): it is shown on the event page
+        only, never in lists, calendars, feeds, exports or search."""
+        return self.kind_info.private_venue
+
+    @property
     def status_label(self) -> str:
         """The status, in the current language."""
         return str(EVENT_STATUS_LABELS[self.status])

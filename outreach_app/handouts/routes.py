@@ -79,6 +79,7 @@ from outreach_app.handouts.services import (
 )
 from outreach_app.handouts.text import HandoutText
 from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.reference.queries import target_groups
 
 bp = Blueprint("handouts", __name__)
 
@@ -150,7 +151,8 @@ def _chosen(items: list[Any], value: str | None) -> Any:
 @admin_required
 def new_handout():
     """A new handout: code, language, topic, group and the text of its first version."""
-    topics, groups = all_topics(), all_target_groups()
+    # Retired groups are not offered (nor accepted: ``_chosen`` finds only what is listed).
+    topics, groups = all_topics(), target_groups()
     form = HandoutCreateForm()
     form.topic.choices = topic_choices(topics, _("Choose a topic"))
     form.target_group.choices = group_choices(groups, None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
 from outreach_app.extensions import db
 from outreach_app.reference.models import EventKind, TargetGroup
@@ -45,6 +45,17 @@ def kind_by_code(code: object) -> EventKind | None:
 def kind_names() -> dict[str, str]:
     """Every kind's name in the current language, by code (for rows read as plain columns)."""
     return {kind.code: kind.name for kind in all_event_kinds()}
+
+
+def private_venue_kinds() -> set[str]:
+    """The codes of the kinds whose venue is private (shown on the event page only)."""
+    stmt = select(EventKind.code).where(EventKind.private_venue.is_(True))
+    return set(db.session.scalars(stmt))
+
+
+def private_venue_codes() -> Select[tuple[str]]:
+    """The same codes as a subquery, for SQL that must leave such venues out (search)."""
+    return select(EventKind.code).where(EventKind.private_venue.is_(True))
 
 
 def target_groups(keep: Iterable[int] = ()) -> list[TargetGroup]:

@@ -34,7 +34,7 @@ from outreach_app.events.models import (
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
 from outreach_app.reference.models import TargetGroup, Topic
-from outreach_app.reference.queries import kind_names
+from outreach_app.reference.queries import kind_names, private_venue_kinds
 from outreach_app.regions.models import Branch, Region
 from outreach_app.schedule.services import EventFilters, event_conditions, ordering
 
@@ -79,6 +79,8 @@ def export_rows(user: User, filters: EventFilters) -> Iterator[list[Any]]:
     """
     separator = _(", ")
     kinds = kind_names()
+    # A private venue (someone's home) is shown on the event page only, never exported.
+    private = private_venue_kinds()
     statuses = {status: str(label) for status, label in EVENT_STATUS_LABELS.items()}
     groups_in_order = select(TargetGroup).order_by(TargetGroup.sort_order)
     group_names = {g.id: g.name for g in db.session.execute(groups_in_order).scalars()}
@@ -126,7 +128,7 @@ def export_rows(user: User, filters: EventFilters) -> Iterator[list[Any]]:
                 separator.join(topic_names[t] for t in sorted(topics[row.id], key=topic_rank.get)),
                 row.region_name,
                 row.partner_name or "",
-                row.venue,
+                "" if row.kind in private else row.venue,
                 row.branch_name,
                 separator.join(sorted(people[u] for u in staff[row.id])),
                 row.expected_attendance,

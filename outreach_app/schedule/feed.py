@@ -118,7 +118,9 @@ def feed_calendar(events: list[Event], base_url: str, timezone: str, name: str) 
         item.add("dtend", event.ends_at.replace(tzinfo=zone))
         item.add("summary", event.title)
         item.add("status", ICS_STATUS[event.status])
-        location = separator.join(part for part in (event.venue, event.region.name) if part)
+        # A private venue (someone's home) stays on the event page; the feed names the area.
+        venue = "" if event.has_private_venue else event.venue
+        location = separator.join(part for part in (venue, event.region.name) if part)
         if location:
             item.add("location", location)
         link = f"{base_url}/events/{event.id}"

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from outreach_app.auth.models import User
@@ -31,7 +31,12 @@ from outreach_app.events.models import (
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner
 from outreach_app.reference.models import EventKind, TargetGroup, Topic
-from outreach_app.reference.queries import event_kinds, kind_by_code, target_groups
+from outreach_app.reference.queries import (
+    event_kinds,
+    kind_by_code,
+    private_venue_codes,
+    target_groups,
+)
 from outreach_app.regions.models import Region
 from outreach_app.regions.queries import region_in_scope, regions_in_scope
 
@@ -263,7 +268,11 @@ def filter_conditions(filters: EventFilters, *, dates: bool = True) -> list[Colu
         conditions.append(
             or_(
                 contains_text(Event.title, filters.q),
-                contains_text(Event.venue, filters.q),
+                # A private venue (someone's home) must not be found by typing its address.
+                and_(
+                    contains_text(Event.venue, filters.q),
+                    Event.kind.not_in(private_venue_codes()),
+                ),
                 Event.partner_id.in_(partners),
             )
         )
