@@ -25,7 +25,7 @@ from outreach_app.handouts.models import HandoutLedgerLine, PrintRun
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.problems.models import Problem
 from outreach_app.problems.services import looks_personal, normalise_phone
-from outreach_app.reference.models import TargetGroup, Topic
+from outreach_app.reference.models import EventKind, TargetGroup, Topic
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from outreach_app.regions.tree import add_region
 from tests.conftest import clean_database
@@ -195,7 +195,8 @@ def test_events_are_consistent(app, runner):
             assert first_day <= event.starts_at.date() <= last_day
             assert timedelta(hours=1) <= event.ends_at - event.starts_at <= timedelta(hours=3)
             assert 8 <= event.starts_at.hour <= 17
-            assert 20 <= event.expected_attendance <= 300
+            # A home visit reaches a household, every other kind a room or a square.
+            assert (1 if event.kind == "home_visit" else 20) <= event.expected_attendance <= 300
             assert event.title and event.venue
             assert event.created_at <= event.updated_at
             assert event.created_at.date() < TODAY
@@ -224,10 +225,16 @@ def test_events_are_consistent(app, runner):
                 assert any(g.code in ("youth", "disabled") for g in event.target_groups)
             if event.kind == "village":
                 assert event.region.is_rural
+            if event.kind == "home_visit":
+                assert len(event.staff) == 2 and event.has_private_venue
         assert statuses[EventStatus.COMPLETED] > statuses[EventStatus.CANCELLED] > 0
         assert statuses[EventStatus.PLANNED] + statuses[EventStatus.CONFIRMED] > 0
-        old_kinds = {"village", "community", "campus", "enterprise", "branch"}
-        assert {e.kind for e in events} >= old_kinds
+        # Every kind is used, the ones the bank added too, and the newer target groups.
+        assert {e.kind for e in events} == set(db.session.scalars(select(EventKind.code)))
+        kinds = Counter(e.kind for e in events)
+        assert kinds["business_area"] >= 5 and 3 <= kinds["home_visit"] < kinds["community"]
+        groups = Counter(g.code for e in events for g in e.target_groups)
+        assert groups["migrant_worker"] >= 5 and groups["foreign_resident"] >= 1
         hard = {BranchAccess.NONE, BranchAccess.HARD_TO_REACH}
         assert any(e.region.branch_access in hard for e in events)
 

@@ -25,6 +25,7 @@ class Activity:
     durations: tuple[int, ...]  # minutes
     weekend_weight: float = 0.5
     in_school_holidays: bool = True
+    min_staff: int = 1  # the kind's rule: a home visit is made by two
 
 
 def _at(*times: str) -> tuple[int, ...]:

@@ -163,8 +163,11 @@ def _prepare(
     group_sizes = [sizes for sizes in group_sizes if sizes]
     staff = staff_by_branch[slot.branch_id]
     # About half the events have one member of staff, the others two; the first one created it.
+    # A kind done by two (a home visit) always has two.
     singles = [(s,) for s in staff] * max(1, len(staff) - 1)
-    staff_combos = singles + list(itertools.permutations(staff, 2))
+    staff_combos = list(itertools.permutations(staff, 2))
+    if activity.min_staff < 2 or not staff_combos:
+        staff_combos = singles + staff_combos
     group_combos, group_cum = _weighted_combos(group_sizes, GROUP_COUNT_WEIGHTS)
     topic_combos, topic_cum = _weighted_combos(topic_sizes, TOPIC_COUNT_WEIGHTS)
     return _Prepared(

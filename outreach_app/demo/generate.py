@@ -35,6 +35,7 @@ from outreach_app.demo.activities import (
 from outreach_app.demo.activity import ActivityCounts, generate_activity
 from outreach_app.demo.bulk import bulk_load_settings, reset_sequences
 from outreach_app.demo.events import CompletedEvent, EventCounts, EventSlot, generate_events
+from outreach_app.demo.kinds import kind_slots
 from outreach_app.demo.ledger import LedgerCounts, generate_ledger
 from outreach_app.demo.places import (
     CITY_CODE,
@@ -642,6 +643,7 @@ def _event_slots(
         )
         for b in branches
     ]
+    slots += kind_slots(partners, activity_factor)
     kind_weight = {
         PartnerKind.UNIVERSITY: 1.5,
         PartnerKind.SCHOOL: 1.2,
