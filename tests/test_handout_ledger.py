@@ -176,6 +176,7 @@ def test_the_ledger_is_saved_audited_and_shown(app, english, auth, world):
     assert rows[2] == "Gifts 环保袋 — 40"
     totals = lxml_html.fromstring(page).xpath("//*[@data-testid='ledger-totals']")[0]
     assert "300 handed out of 400 printed" in totals.text_content()
+    assert 'data-testid="run-handed-out">300<' in page  # beside the run in the Handouts section
 
 
 def test_edit_and_removal_keep_the_rollups_equal_to_a_recount(app, client, auth, world):

@@ -39,6 +39,7 @@ from outreach_app.handouts.models import (
     MIN_COPIES,
     Handout,
     HandoutLanguage,
+    HandoutLedgerLine,
     HandoutVersion,
     PrintLayout,
     PrintRun,
@@ -340,8 +341,13 @@ def print_runs_panel(event: Event, user: User) -> dict[str, Any]:
     counter: RunCounter | None = current_app.extensions.get(_RUN_COUNTER)
     counts = counter([run.id for run in runs]) if counter is not None else {}
     locked = is_locked_for(event, user)
+    handed_out = select(HandoutLedgerLine.print_run_id, HandoutLedgerLine.quantity).where(
+        HandoutLedgerLine.event_id == event.id, HandoutLedgerLine.print_run_id.is_not(None)
+    )
     return {
         "print_runs": [(run, counts.get(run.id, RunCounts())) for run in runs],
+        # What the report's handout ledger says was handed out of each run, if it says so.
+        "handed_out": dict(db.session.execute(handed_out).all()) if runs else {},
         "copies_in_force": copies_printed(event),
         "may_print": event.status is not EventStatus.CANCELLED and not locked,
         "may_withdraw": not locked,
