@@ -21,8 +21,8 @@ from outreach_app.reference.models import EventKind, TargetGroup, Topic
 from outreach_app.reference.services import CODE_RE
 from outreach_app.regions.models import Branch, Region
 from tests.coverage_data import assert_consistent, local_today
-from tests.factories import add_event, make_event, make_user
-from tests.helpers import PASSWORD, audit_entries, count, feed_path, snapshot
+from tests.factories import add_event, confirm, make_event, make_user
+from tests.helpers import PASSWORD, audit_entries, count, feed_path, report_form, snapshot
 
 
 def listed(html: str) -> list[int]:
@@ -553,4 +553,26 @@ def test_rollups_equal_a_recount_for_events_of_the_new_kinds(app, world):
         assert_consistent()
         db.session.delete(visit)
         db.session.commit()
+        assert_consistent()
+
+
+def test_the_report_counts_active_groups_and_the_events_own_retired_ones(app, client, auth, world):
+    rural_event = add_event(app, world, "a", "农村讲座", groups=("rural",))
+    other = add_event(app, world, "a", "社区讲座", groups=("seniors",))
+    confirm(app, rural_event)
+    confirm(app, other)
+    auth.login("admin")
+    rural = group_id(app, "rural")
+    client.post(f"/admin/groups/{rural}/retire")
+    kept = client.get(f"/events/{rural_event}/report").get_data(as_text=True)
+    assert f'name="attendance_{rural}"' in kept
+    dropped = client.get(f"/events/{other}/report").get_data(as_text=True)
+    assert f'name="attendance_{rural}"' not in dropped
+    assert f'name="attendance_{group_id(app, "migrant_worker")}"' in dropped
+    # A count posted anyway for the retired group is not stored on the other event.
+    data = report_form(app, seniors=20, rural=5)
+    assert client.post(f"/events/{other}/report", data=data).status_code == 302
+    with app.app_context():
+        counts = {a.target_group.code: a.headcount for a in db.session.get(Event, other).attendance}
+        assert counts == {"seniors": 20}
         assert_consistent()

@@ -109,7 +109,7 @@ def report(event_id: int):
             current_attendance(event), ledger, event.report_summary, event.issues_raised
         )
     rows = material_row_count(len(ledger.materials), request.form)
-    form = report_form(target_groups(), data, event_runs(event), rows)
+    form = report_form(target_groups(event), data, event_runs(event), rows)
     if state.may_save and form.validate_on_submit():
         try:
             completed = save_report(event, user, form.details())

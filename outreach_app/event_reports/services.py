@@ -34,6 +34,7 @@ from outreach_app.handouts.ledger import (
     save_ledger,
 )
 from outreach_app.reference.models import TargetGroup
+from outreach_app.reference.queries import target_groups as offered_groups
 
 MAX_HEADCOUNT = 100_000
 SUMMARY_MAX_LENGTH = 2000
@@ -98,10 +99,11 @@ def may_delete_photos(event: Event, user: User) -> bool:
     return can_edit(event, user)
 
 
-def target_groups() -> list[TargetGroup]:
-    """Every target group, in their display order."""
-    stmt = select(TargetGroup).order_by(TargetGroup.sort_order, TargetGroup.id)
-    return list(db.session.execute(stmt).scalars())
+def target_groups(event: Event) -> list[TargetGroup]:
+    """The groups the report counts, in their display order: the active ones, and those the
+    event has (planned or counted) even if retired since."""
+    keep = {g.id for g in event.target_groups} | {row.target_group_id for row in event.attendance}
+    return offered_groups(keep=keep)
 
 
 def current_attendance(event: Event) -> dict[int, int]:
@@ -165,7 +167,7 @@ def save_report(event: Event, actor: User, details: ReportDetails) -> bool:
         raise ServiceError(_("A cancelled event has no report."))
     if state is ReportState.READ_ONLY:
         raise ServiceError(_("Only administrators and regional heads may change this report."))
-    codes = {group.id: group.code for group in target_groups()}
+    codes = {group.id: group.code for group in target_groups(event)}
     counts = _check_report(details, set(codes))
     lines = check_ledger(event, details.ledger)
 
