@@ -824,7 +824,10 @@ def slim_json(data: dict[str, Any]) -> dict[str, Any]:
     """The JSON endpoint's answer in ``expected_report``'s shape (ids instead of names)."""
     return {
         "total": data["total"],
-        "by_kind": data["by_kind"],
+        "by_kind": [
+            {k: v for k, v in row.items() if k not in ("name_zh", "name_en")}
+            for row in data["by_kind"]
+        ],
         "by_group": [
             {k: v for k, v in row.items() if k not in ("name_zh", "name_en")}
             for row in data["by_group"]

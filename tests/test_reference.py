@@ -435,6 +435,7 @@ def test_a_kind_and_group_added_on_the_admin_page_reach_every_place(
     data = client.get(f"/coverage/{world.city_id}.json").get_json()
     [kind_row] = [row for row in data["by_kind"] if row["kind"] == "market_day"]
     assert kind_row["events_planned"] == 1
+    assert (kind_row["name_zh"], kind_row["name_en"]) == ("进集市", "Market day")
     [group_row] = [row for row in data["by_group"] if row["group"] == "veterans"]
     assert group_row["name_zh"] == "退役军人"
     page = client.get(f"/coverage/{world.city_id}").get_data(as_text=True)

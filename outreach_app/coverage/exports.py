@@ -37,6 +37,7 @@ from outreach_app.coverage.figures import (
 )
 from outreach_app.coverage.services import CoverageReport, Figures, Period
 from outreach_app.partners.models import PARTNER_KIND_LABELS
+from outreach_app.reference.queries import all_event_kinds
 from outreach_app.regions.models import BRANCH_ACCESS_LABELS, Region
 
 # What "held" and "planned" mean, on the page and in the PDF.
@@ -294,6 +295,7 @@ def _columns(section: Section) -> list[list[Any]]:
 
 def report_data(report: CoverageReport) -> dict[str, Any]:
     """The report as plain JSON-ready data (names in both languages where they exist)."""
+    kinds = {kind.code: kind for kind in all_event_kinds()}
     return {
         "region": _region_ref(report.region),
         "branch": (
@@ -307,7 +309,11 @@ def report_data(report: CoverageReport) -> dict[str, Any]:
             "to": report.period.last_text,
         },
         "total": report.total.as_dict(),
-        "by_kind": [{"kind": str(kind), **f.as_dict()} for kind, _label, f in report.by_kind],
+        "by_kind": [
+            {"kind": code, "name_zh": kinds[code].name_zh, "name_en": kinds[code].name_en}
+            | f.as_dict()
+            for code, _label, f in report.by_kind
+        ],
         "by_group": [
             {"group": g.code, "name_zh": g.name_zh, "name_en": g.name_en, **f.as_dict()}
             for g, f in report.by_group
