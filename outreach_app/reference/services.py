@@ -112,18 +112,14 @@ def _checked(model: type[Row], data: ReferenceInput, adding: bool) -> tuple[str,
     return code, values
 
 
-def _action(row: Row | type[Row], verb: str) -> str:
-    table = row.__tablename__
-    return f"{table}.{verb}"
-
-
 def add_row(user: Any, model: type[Row], data: ReferenceInput) -> Row:
     """Add an event kind or a target group (``model``), active, with a code never used."""
     code, values = _checked(model, data, adding=True)
     row = model(code=code, is_retired=False, **values)
     db.session.add(row)
     db.session.flush()
-    record(_action(model, "create"), row, actor=user, code=code, **values)
+    # event_kind.create or target_group.create
+    record(f"{model.__tablename__}.create", row, actor=user, code=code, **values)
     return row
 
 
@@ -141,7 +137,7 @@ def update_row(user: Any, row: Row, data: ReferenceInput) -> list[str]:
     for name, (_old, value) in changes.items():
         setattr(row, name, value)
     db.session.flush()
-    record(_action(row, "update"), row, actor=user, code=row.code, changes=changes)
+    record(f"{row.__tablename__}.update", row, actor=user, code=row.code, changes=changes)
     return list(changes)
 
 
@@ -152,5 +148,6 @@ def set_retired(user: Any, row: Row, retired: bool) -> bool:
         return False
     row.is_retired = retired
     db.session.flush()
-    record(_action(row, "retire" if retired else "restore"), row, actor=user, code=row.code)
+    table = row.__tablename__
+    record(f"{table}.retire" if retired else f"{table}.restore", row, actor=user, code=row.code)
     return True
