@@ -298,6 +298,7 @@ def test_no_problems_for_a_planned_or_cancelled_event(app, client, world, status
     login(client, "staff_a")
     page = client.get(f"/events/{world.event_a_id}").get_data(as_text=True)
     assert 'data-testid="add-problem"' not in page
+    assert ("该活动已取消" in page) == (status is EventStatus.CANCELLED)
     page = client.get(f"/events/{world.event_a_id}/problems/new").get_data(as_text=True)
     assert 'data-testid="no-problems-here"' in page and "problem-form" not in page
     response = record_problem(client, world.event_a_id, world.staff_a_id)
@@ -481,6 +482,20 @@ def test_reassigning_refuses_who_may_not_own_it(app, english, world, event_a, ta
     assert response.status_code == 400
     assert "Choose someone else who works on this event" in response.get_data(as_text=True)
     assert stored(app, Problem, problem_id).owner_id == world.staff_a_id
+
+
+def test_a_deactivated_owner_is_marked_for_reassigning(app, client, world, event_a):
+    problem_id = new_problem(client, app, world, event_a)
+    with app.app_context():
+        db.session.get(User, world.staff_a_id).is_active = False
+        db.session.commit()
+    login(client, "head_a")
+    assert 'data-testid="owner-deactivated"' in client.get("/problems/").get_data(as_text=True)
+    response = client.post(
+        f"/problems/{problem_id}/reassign", data={"owner_id": str(world.head_a_id)}
+    )
+    assert response.status_code == 302
+    assert stored(app, Problem, problem_id).owner_id == world.head_a_id
 
 
 def test_staff_may_not_reassign(app, client, world, event_a):
