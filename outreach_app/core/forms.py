@@ -13,12 +13,23 @@ the value up in the database.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
 import wtforms
 from flask_wtf import FlaskForm as _FlaskForm
-from wtforms.fields import Field, FieldList, FormField, HiddenField, StringField, TextAreaField
+from wtforms.fields import (
+    Field,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import ValidationError
+from wtforms.widgets import NumberInput
 
 from outreach_app.core.validation import (
     CONTROL_CHARACTERS_MESSAGE,
@@ -117,3 +128,48 @@ def csrf_failed(form: Any) -> bool:
     """True when the form's CSRF check failed (there is no check when CSRF is turned off)."""
     csrf = form._fields.get("csrf_token")
     return bool(csrf is not None and csrf.errors)
+
+
+# Counts (people, handouts, reads) typed into forms ---------------------------------------------
+
+
+class CountField(IntegerField):
+    """A count of people or handouts: digits only (full-width digits too); blank means none.
+
+    Python's ``int`` would also take "1_000", " +5" or Arabic-Indic digits; counts are plainer.
+    """
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = unicodedata.normalize("NFKC", str(valuelist[0])).strip()
+        if not text:
+            self.data = None
+            return
+        if len(text) > 9 or not (text.isascii() and text.isdigit()):
+            self.data = None
+            raise ValueError(self.invalid_value_message)
+        self.data = int(text)
+
+
+class CountRange:
+    """The count is from 0 to ``maximum``; a blank or unreadable count is left to others."""
+
+    def __init__(self, maximum: int, message: Any) -> None:
+        self.maximum = maximum
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field: CountField) -> None:
+        if field.data is not None and not 0 <= field.data <= self.maximum:
+            raise ValidationError(self.message)
+
+
+def count_field(label: Any, maximum: int, message: Any) -> CountField:
+    """A count input from 0 to ``maximum`` whose every error says ``message``."""
+    return CountField(
+        label,
+        invalid_value_message=message,
+        validators=[CountRange(maximum, message)],
+        widget=NumberInput(step=1, min=0, max=maximum),
+        render_kw={"inputmode": "numeric"},
+    )

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
-from wtforms.widgets import NumberInput
+from wtforms.validators import DataRequired, Length
 
-from outreach_app.core.forms import FlaskForm
+from outreach_app.core.forms import CountField, FlaskForm, count_field
 from outreach_app.core.text import clean_block, clean_line
 from outreach_app.event_reports.photos import MAX_PHOTO_BYTES, PHOTO_TOO_LARGE
 from outreach_app.event_reports.services import (
@@ -54,48 +52,6 @@ ATTENDANCE_PREFIX = "attendance_"
 # Blank rows of material offered below the stored ones (more appear after each save).
 BLANK_MATERIAL_ROWS = 3
 PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/gif"
-
-
-class CountField(IntegerField):
-    """A count of people or handouts: digits only (full-width digits too); blank means none.
-
-    Python's ``int`` would also take "1_000", " +5" or Arabic-Indic digits; counts are plainer.
-    """
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            return
-        text = unicodedata.normalize("NFKC", str(valuelist[0])).strip()
-        if not text:
-            self.data = None
-            return
-        if len(text) > 9 or not (text.isascii() and text.isdigit()):
-            self.data = None
-            raise ValueError(self.invalid_value_message)
-        self.data = int(text)
-
-
-class CountRange:
-    """The count is from 0 to ``maximum``; a blank or unreadable count is left to others."""
-
-    def __init__(self, maximum: int, message: Any) -> None:
-        self.maximum = maximum
-        self.message = message
-
-    def __call__(self, form: FlaskForm, field: CountField) -> None:
-        if field.data is not None and not 0 <= field.data <= self.maximum:
-            raise ValidationError(self.message)
-
-
-def count_field(label: Any, maximum: int, message: Any) -> CountField:
-    """A count input from 0 to ``maximum`` whose every error says ``message``."""
-    return CountField(
-        label,
-        invalid_value_message=message,
-        validators=[CountRange(maximum, message)],
-        widget=NumberInput(step=1, min=0, max=maximum),
-        render_kw={"inputmode": "numeric"},
-    )
 
 
 class ReportForm(FlaskForm):
