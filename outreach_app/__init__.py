@@ -133,6 +133,7 @@ def _import_models() -> None:
     import outreach_app.handouts.models
     import outreach_app.partners.models
     import outreach_app.problems.models
+    import outreach_app.reach.models
     import outreach_app.reference.models
     import outreach_app.regions.models  # noqa: F401
 
@@ -160,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from outreach_app.home.routes import bp as home_bp
     from outreach_app.partners.routes import bp as partners_bp
     from outreach_app.problems.routes import bp as problems_bp
+    from outreach_app.reach.routes import bp as reach_bp
     from outreach_app.reference.routes import bp as reference_bp
     from outreach_app.regions.routes import bp as regions_bp
     from outreach_app.schedule.routes import bp as schedule_bp
@@ -180,6 +182,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(attendee_bp)
     app.register_blueprint(attendee_staff_bp, url_prefix="/events")
     app.register_blueprint(problems_bp)
+    app.register_blueprint(reach_bp)
 
 
 def _register_area_hooks(app: Flask) -> None:
@@ -194,6 +197,7 @@ def _register_area_hooks(app: Flask) -> None:
     from outreach_app.partners.history import register_history_source
     from outreach_app.problems.retention import CALLBACK_NUMBERS
     from outreach_app.problems.services import event_panel_context as problems_panel
+    from outreach_app.reach.services import reach_panel
 
     # Retention rules purge in this order; ``flask purge`` reports them so.
     register_retention_rule(app, LOGIN_FAILURES)
@@ -206,6 +210,7 @@ def _register_area_hooks(app: Flask) -> None:
     register_event_panel(app, "event_reports/_panel.html", report_panel_context)
     register_event_panel(app, "handouts/_event_runs.html", print_runs_panel)
     register_event_panel(app, "problems/_event_panel.html", problems_panel)
+    register_event_panel(app, "reach/_event_panel.html", reach_panel)
 
 
 @sa_event.listens_for(Engine, "connect")

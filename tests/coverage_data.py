@@ -38,6 +38,7 @@ from outreach_app.coverage.figures import (
     DIM_ALL,
     DIM_GROUP,
     DIM_TOPIC,
+    EVENTLESS_KIND,
     FIGURES,
     METRICS,
     SOURCES,
@@ -50,6 +51,7 @@ from outreach_app.extensions import db
 from outreach_app.handouts.kinds import HandoutMaterial
 from outreach_app.handouts.models import HandoutLedgerLine, PrintRun
 from outreach_app.partners.models import Partner, PartnerKind
+from outreach_app.reach.models import ReachItem, ReachKind
 from outreach_app.reference.models import EventKind, TargetGroup, Topic
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from tests.factories import (
@@ -465,6 +467,7 @@ def build_coverage_world(world: World, password: str) -> CoverageWorld:
     db.session.add(HandoutLedgerLine(event=made[0][0], print_run=extra, quantity=20))
     db.session.commit()
     extra.revoked_at = utcnow()
+    _reach_items(made, cancelled, branch_a, branch_a2, branch_b, this_month)
     for event, _run, _scanned in cancelled:
         event.status = EventStatus.CANCELLED
         event.cancel_reason = "台风预警"
@@ -483,6 +486,40 @@ def build_coverage_world(world: World, password: str) -> CoverageWorld:
         this_month=this_month,
         cancelled_ids=tuple(e.id for e, _r, _s in cancelled),
     )
+
+
+def _reach_items(
+    made: list, cancelled: list, branch_a: Branch, branch_a2: Branch, branch_b: Branch, month: int
+) -> None:
+    """Online and media reach: at events (a cancelled one's counts nowhere) and without one."""
+
+    def day(offset: int, on: int) -> date:
+        at = shift(month, offset)
+        return date(at // 100, at % 100, on)
+
+    items = [
+        (ReachKind.WECHAT_ARTICLE, "青岛银行公众号", day(0, 4), made[0][0], branch_a, 1200, 85),
+        (ReachKind.SHORT_VIDEO, "抖音 青岛银行", day(-1, 16), made[3][0], branch_a, 5300, None),
+        (ReachKind.NEWSPAPER, "青岛日报", day(0, 2), None, branch_a, None, None),
+        (ReachKind.WEBSITE, "市南区政府网", day(-2, 9), None, branch_a, 310, 12),
+        (ReachKind.BROADCAST, "青岛交通广播", day(-7, 25), None, branch_a2, None, None),
+        (ReachKind.WECHAT_ARTICLE, "崂山发布", day(0, 7), None, branch_b, 40000, 3000),
+        (ReachKind.VIDEO_CHANNEL, "视频号", day(-1, 23), cancelled[0][0], branch_a, 999, 99),
+    ]
+    for kind, outlet, published_on, event, branch, reads, forwards in items:
+        db.session.add(
+            ReachItem(
+                kind=kind,
+                outlet=outlet,
+                published_on=published_on,
+                event=event,
+                branch=branch,
+                region_id=branch.region_id,
+                reads=reads,
+                forwards=forwards,
+            )
+        )
+    db.session.commit()
 
 
 # The independent computation ---------------------------------------------------------------------
@@ -537,7 +574,7 @@ def raw_counts() -> dict[tuple[int, str, int], dict[str, int]]:
         counts = counts_of(source)
         for row in db.session.scalars(select(source.model)):
             event_id = source.event_id(row)
-            if event_id not in live or not source.keeps(row):
+            if event_id not in live or not source.keeps(row):  # event-less rows too
                 continue
             parts = [(DIM_ALL, 0)]
             parts += [(b.dim, dim_id) for b in source.breakdowns for dim_id in b.ids_of(row)]
@@ -547,14 +584,49 @@ def raw_counts() -> dict[tuple[int, str, int], dict[str, int]]:
     return rows
 
 
+def eventless_counts() -> dict[tuple[int, int, int, str, int], dict[str, int]]:
+    """Every count of the rows that belong to no event (sources with ``alone``), per (region,
+    branch, month of the row's day, breakdown, dim id), read from the rows' own columns."""
+    rows: dict[tuple[int, int, int, str, int], dict[str, int]] = defaultdict(_blank)
+    for source in SOURCES:
+        alone = source.alone
+        if alone is None:
+            continue
+        counts = counts_of(source)
+        for row in db.session.scalars(select(source.model)):
+            if source.event_id(row) is not None or not source.keeps(row):
+                continue
+            place = (
+                getattr(row, alone.region.key),
+                getattr(row, alone.branch.key),
+                month_of(getattr(row, alone.day.key)),
+            )
+            parts = [(DIM_ALL, 0)]
+            parts += [
+                (b.dim, dim_id)
+                for b in source.breakdowns
+                if b.table is None
+                for dim_id in b.ids_of(row)
+            ]
+            for dim, dim_id in parts:
+                for count in counts:
+                    rows[(*place, dim, dim_id)][count.name] += count.per_row(row)
+    return rows
+
+
 def expected_rollups() -> dict:
-    """Every rollup row computed in Python from the raw rows (``raw_counts``)."""
+    """Every rollup row computed in Python from the raw rows (``raw_counts``, and
+    ``eventless_counts`` as kind ``EVENTLESS_KIND``)."""
     rows: dict = defaultdict(lambda: dict.fromkeys(METRICS, 0))
     events = {e.id: e for e in db.session.scalars(select(Event))}
     for (event_id, dim, dim_id), values in raw_counts().items():
         event = events[event_id]
         month = month_of(event.starts_at)
         key = (event.region_id, event.branch_id, month, str(event.kind), dim, dim_id)
+        for name, value in values.items():
+            rows[key][name] += value
+    for (region_id, branch_id, month, dim, dim_id), values in eventless_counts().items():
+        key = (region_id, branch_id, month, EVENTLESS_KIND, dim, dim_id)
         for name, value in values.items():
             rows[key][name] += value
     return {k: v for k, v in rows.items() if any(v.values())}
@@ -629,11 +701,28 @@ def expected_report(
         else:
             parts[dim][(event_id, dim_id)] = values
 
-    def total_of(events: list[Event]) -> dict[str, int]:
+    # What was counted without an event, in the user's scope, below the region, in the period.
+    regions_by_id = {r.id: r for r in db.session.scalars(select(Region))}
+    eventless = [
+        (regions_by_id[region_id], month, values)
+        for (region_id, branch_id, month, dim, _dim_id), values in eventless_counts().items()
+        if dim == DIM_ALL
+        and first <= month <= last
+        and _within(regions_by_id[region_id], region)
+        and (user.role is not Role.STAFF or branch_id == user.branch_id)
+        and (user.role is not Role.HEAD or _within(regions_by_id[region_id], user.region))
+    ]
+
+    def total_of(events: list[Event], alone: Any = lambda place, month: False) -> dict[str, int]:
+        """The events' counts, and those of the event-less rows ``alone`` keeps."""
         values = _blank()
         for e in events:
             for name in METRICS:
                 values[name] += per_event[e.id][name]
+        for place, month, counts in eventless:
+            if alone(place, month):
+                for name in METRICS:
+                    values[name] += counts[name]
         return values
 
     months = []
@@ -688,7 +777,7 @@ def expected_report(
 
     children = []
     own_events = [e for e in in_period if e.region_id == region.id]
-    own = total_of(own_events)
+    own = total_of(own_events, lambda place, _m: place.id == region.id)
     if any(own.values()):
         children.append(
             {
@@ -709,7 +798,9 @@ def expected_report(
                 "events_by_month": by_month(child_events),
                 "held_by_month": by_month(child_events, held=True),
                 "planned_by_month": by_month(child_events, held=False),
-                **shown_figures(total_of(child_events)),
+                **shown_figures(
+                    total_of(child_events, lambda place, _m, child=child: _within(place, child))
+                ),
             }
         )
 
@@ -791,14 +882,24 @@ def expected_report(
     stale.sort(key=lambda item: (item[1] is not None, item[1] or date.min))
 
     return {
-        "total": shown_figures(total_of(in_period)),
-        "by_kind": by_kind,
+        "total": shown_figures(total_of(in_period, lambda _p, _m: True)),
+        "by_kind": by_kind
+        + (
+            [{"kind": EVENTLESS_KIND, **shown_figures(total_of([], lambda _p, _m: True))}]
+            if eventless
+            else []
+        ),
         "by_group": by_group,
         "by_topic": [item for item, _order in by_topic],
         "trend": [
             {
                 "month": month_text(m),
-                **shown_figures(total_of([e for e in in_period if month_of(e.starts_at) == m])),
+                **shown_figures(
+                    total_of(
+                        [e for e in in_period if month_of(e.starts_at) == m],
+                        lambda _p, month, m=m: month == m,
+                    )
+                ),
             }
             for m in months
         ],

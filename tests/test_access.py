@@ -19,6 +19,7 @@ from outreach_app.core.ids import IdConverter
 from outreach_app.core.roles import Role
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
+from outreach_app.reach.models import ReachItem, ReachKind
 from outreach_app.reference.models import EventKind, TargetGroup
 from outreach_app.regions.models import Region
 from tests.factories import make_photo, make_print_run, make_problem
@@ -55,6 +56,7 @@ ARG_IDS = {
     # Kinds and groups belong to no region: the same row either way (admin pages only).
     "kind_id": ("kind_id", "kind_id"),
     "group_id": ("group_id", "group_id"),
+    "reach_item_id": ("reach_a_id", "reach_b_id"),
 }
 
 
@@ -81,6 +83,20 @@ def world(app, world, tmp_path):
                 (world.event_b_id, world.staff_b_id),
             )
         ]
+        reach = []
+        for event_id in (world.event_a_id, world.event_b_id):
+            event = db.session.get(Event, event_id)
+            reach.append(
+                ReachItem(
+                    kind=ReachKind.WECHAT_ARTICLE,
+                    outlet="公众号",
+                    published_on=event.starts_at.date(),
+                    branch_id=event.branch_id,
+                    region_id=event.branch.region_id,
+                    event_id=event.id,
+                )
+            )
+        db.session.add_all(reach)
         db.session.commit()
         return SimpleNamespace(
             **asdict(world),
@@ -94,6 +110,8 @@ def world(app, world, tmp_path):
             problem_b_id=problems[1].id,
             kind_id=db.session.scalar(select(EventKind.id).where(EventKind.code == "campus")),
             group_id=db.session.scalar(select(TargetGroup.id).where(TargetGroup.code == "youth")),
+            reach_a_id=reach[0].id,
+            reach_b_id=reach[1].id,
         )
 
 

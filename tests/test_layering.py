@@ -22,6 +22,7 @@ LAYERS = (
     "handouts",
     "attendee",
     "problems",
+    "reach",
     "coverage",
     "event_reports",
 )

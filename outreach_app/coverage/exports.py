@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
@@ -25,6 +25,8 @@ from outreach_app.core.downloads import spreadsheet_safe
 from outreach_app.core.months import Month
 from outreach_app.core.spreadsheets import xlsx_cell
 from outreach_app.coverage.figures import (
+    EVENTLESS_KIND,
+    EVENTLESS_LABEL,
     EXPORT_GROUPS,
     EXPORT_SUMMARY,
     EXPORT_TABLE,
@@ -293,9 +295,19 @@ def _columns(section: Section) -> list[list[Any]]:
 # JSON -------------------------------------------------------------------------------------------
 
 
+def _in_both_languages(text: Any) -> tuple[str, str]:
+    """A translated text in Chinese and in English, whatever the request's language."""
+    with force_locale("zh_CN"):
+        chinese = str(text)
+    with force_locale("en"):
+        english = str(text)
+    return chinese, english
+
+
 def report_data(report: CoverageReport) -> dict[str, Any]:
     """The report as plain JSON-ready data (names in both languages where they exist)."""
-    kinds = {kind.code: kind for kind in all_event_kinds()}
+    kinds = {kind.code: (kind.name_zh, kind.name_en) for kind in all_event_kinds()}
+    kinds[EVENTLESS_KIND] = _in_both_languages(EVENTLESS_LABEL)
     return {
         "region": _region_ref(report.region),
         "branch": (
@@ -310,8 +322,7 @@ def report_data(report: CoverageReport) -> dict[str, Any]:
         },
         "total": report.total.as_dict(),
         "by_kind": [
-            {"kind": code, "name_zh": kinds[code].name_zh, "name_en": kinds[code].name_en}
-            | f.as_dict()
+            {"kind": code, "name_zh": kinds[code][0], "name_en": kinds[code][1]} | f.as_dict()
             for code, _label, f in report.by_kind
         ],
         "by_group": [

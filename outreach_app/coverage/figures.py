@@ -6,7 +6,9 @@ Two kinds of entry:
   It names the raw rows it is counted from (a ``Source``: the events themselves, staff head
   counts, print runs, or one kind of attendee row), the SQL aggregate a recount sums them with,
   and what one raw row adds in Python, which is what an attendee action bumps the rollups by
-  (``rollups.count_row``) and what the tests' independent computation adds up.
+  (``rollups.count_row``) and what the tests' independent computation adds up. A source whose
+  rows need not belong to an event (``Alone``: online and media reach) counts those rows under
+  their own region, branch and month, as kind ``EVENTLESS_KIND``.
 * A ``Figure`` is shown: a label in both languages, a format, and a ``formula`` over the counts
   (one count, a difference, or a ratio rounded once, half up). ``places`` says where it is
   shown: the page's headline cards and tables, the CSV and workbook sections, the PDF summary;
@@ -26,6 +28,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Table, case, cast, exists, func, or_
+from sqlalchemy.orm import InstrumentedAttribute
 
 from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSubmission
 from outreach_app.events.models import (
@@ -38,6 +41,7 @@ from outreach_app.events.models import (
 from outreach_app.handouts.kinds import HandoutMaterial
 from outreach_app.handouts.models import HandoutLedgerLine, PrintRun
 from outreach_app.problems.models import Problem, ProblemStatus
+from outreach_app.reach.models import ReachItem
 
 # The breakdowns a rollup row can be for: everything (dim id 0), a target group, a topic.
 DIM_ALL = "all"
@@ -69,10 +73,28 @@ class Breakdown:
         return [] if value is None else [int(value)]
 
 
+# The kind of the rollup rows that hold what was counted without an event (``Alone``): it is
+# no event kind, and lists of kinds show it as "Not at an event".
+EVENTLESS_KIND = ""
+EVENTLESS_LABEL = _l("Not at an event")
+
+
+@dataclass(frozen=True)
+class Alone:
+    """How a source's rows that belong to no event (``event_id`` is None) are counted: under
+    their own region and branch columns, in the month of their ``day`` (a date column), as kind
+    ``EVENTLESS_KIND``. Breakdowns whose column is on the row apply to them too."""
+
+    region: InstrumentedAttribute[Any]
+    branch: InstrumentedAttribute[Any]
+    day: InstrumentedAttribute[Any]
+
+
 @dataclass(frozen=True)
 class Source:
-    """Raw rows that counts are summed from, each belonging to one event: ``where`` (SQL) and
-    ``keeps`` (Python) say which rows count."""
+    """Raw rows that counts are summed from, each belonging to one event or, with ``alone``,
+    to no event but a region, branch and day: ``where`` (SQL) and ``keeps`` (Python) say which
+    rows count."""
 
     name: str
     model: type
@@ -83,9 +105,11 @@ class Source:
     # recount before the commit. Attendee rows are additive instead: each is counted once, by
     # ``rollups.count_row``, right after it is inserted.
     additive: bool = False
+    alone: Alone | None = None
 
-    def event_id(self, row: Any) -> int:
-        """The id of the event a row belongs to."""
+    def event_id(self, row: Any) -> int | None:
+        """The id of the event a row belongs to (None for a row of an ``alone`` source that
+        belongs to no event)."""
         return row.id if self.model is Event else row.event_id
 
 
@@ -164,7 +188,24 @@ LEDGER = Source(
 )
 # Problems customers raised: closing one changes its row, which marks its event for a recount.
 PROBLEMS = Source("problem", Problem)
-SOURCES = (EVENTS, ATTENDANCE, SCANS, CHECK_INS, QUIZZES, FEEDBACK, PRINT_RUNS, LEDGER, PROBLEMS)
+# Articles, videos and media reports: at an event, or a branch's own without one.
+REACH = Source(
+    "reach",
+    ReachItem,
+    alone=Alone(ReachItem.region_id, ReachItem.branch_id, ReachItem.published_on),
+)
+SOURCES = (
+    EVENTS,
+    ATTENDANCE,
+    SCANS,
+    CHECK_INS,
+    QUIZZES,
+    FEEDBACK,
+    PRINT_RUNS,
+    LEDGER,
+    PROBLEMS,
+    REACH,
+)
 # Uncoded printed material; gifts (宣传品) are counted apart.
 PRINTED_MATERIALS = (
     HandoutMaterial.POSTER,
@@ -248,6 +289,19 @@ COUNTS: tuple[Count, ...] = (
         lambda: func.sum(cast(Problem.closed_on > Problem.due_on, Integer)),
         lambda problem: int(problem.closed_on is not None and problem.closed_on > problem.due_on),
     ),
+    Count(
+        "online_reads",
+        REACH,
+        lambda: func.sum(ReachItem.reads),
+        lambda item: item.reads or 0,
+    ),
+    Count(
+        "online_forwards",
+        REACH,
+        lambda: func.sum(ReachItem.forwards),
+        lambda item: item.forwards or 0,
+    ),
+    Count("media_reports", REACH, lambda: func.count(ReachItem.id), lambda item: 1),
 )
 METRICS = tuple(count.name for count in COUNTS)
 
@@ -705,6 +759,38 @@ register(
         _l("Problems resolved late"),
         Format.COUNT,
         Total("problems_resolved_late"),
+        places=_RECORDED,
+    )
+)
+# Online and media reach: what articles, videos and reports about the outreach reached, at
+# events and without one (see ``EVENTLESS_KIND``).
+register(
+    Figure(
+        "online_reads",
+        _l("Online reads and views"),
+        Format.COUNT,
+        Total("online_reads"),
+        short=_l("Reads"),
+        places=_RECORDED,
+    )
+)
+register(
+    Figure(
+        "online_forwards",
+        _l("Online forwards"),
+        Format.COUNT,
+        Total("online_forwards"),
+        short=_l("Forwards"),
+        places=_RECORDED,
+    )
+)
+register(
+    Figure(
+        "media_reports",
+        _l("Online and media items"),
+        Format.COUNT,
+        Total("media_reports"),
+        short=_l("Media items"),
         places=_RECORDED,
     )
 )

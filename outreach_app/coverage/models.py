@@ -5,7 +5,9 @@ Keyed by (region, subtree, dim, month, kind, branch, dim_id): ``dim`` is ``all``
 events whose region is exactly ``region_id``; subtree rows hold every event at or below it, so a
 region's figures are read from a handful of rows whatever its size. Figures are
 attributed to the event's region and month, whenever the scan or check-in happened. Cancelled
-events never count. ``outreach_app.coverage.rollups`` keeps the rows equal to a full recount.
+events never count. What belongs to no event (a branch's own reach items) has kind ``""``
+(``figures.EVENTLESS_KIND``) and counts in its own region and month.
+``outreach_app.coverage.rollups`` keeps the rows equal to a full recount.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from outreach_app.core.months import Month
 from outreach_app.coverage.charts import nice_ceiling, nice_step
 from outreach_app.coverage.exports import HELD_AND_PLANNED, child_label, period_text, region_name
 from outreach_app.coverage.figures import (
+    EVENTLESS_KIND,
     PDF_GROUPS,
     PDF_KINDS,
     PDF_KPIS,
@@ -329,7 +330,11 @@ def _kinds_and_groups(report: CoverageReport, width: float, h2: ParagraphStyle) 
     """The tables by kind and by target group, side by side."""
     half = (width - 6 * mm) / 2
     kinds = _figure_table(
-        _("Kind"), [(label, f) for _k, label, f in report.by_kind], PDF_KINDS, half
+        _("Kind"),
+        # Only events have the figures of this table; the exports list what had no event.
+        [(label, f) for k, label, f in report.by_kind if k != EVENTLESS_KIND],
+        PDF_KINDS,
+        half,
     )
     groups = _figure_table(
         _("Target group"), [(g.name, f) for g, f in report.by_group], PDF_GROUPS, half

@@ -6,7 +6,9 @@ Two paths keep it current, inside the transaction that makes the change:
   groups, topics or attendance counts; a print run added or withdrawn; a change to any other
   source of ``coverage.figures`` that is not ``additive``) mark the event's
   (region, month) keys, old and new; before the commit those keys are recounted from the raw
-  rows. Session listeners do the marking, so no service has to remember it.
+  rows. Session listeners do the marking, so no service has to remember it. Rows of a source
+  that belong to no event (``figures.Alone``: reach items of a branch) count under their own
+  region and month as kind ``EVENTLESS_KIND``, and a change to one marks that key itself.
 * Frequent, additive attendee actions (a scan, a check-in, a quiz, a feedback) add their delta
   to the event's rows with one upsert each (``count_row`` and ``bump``), right after the row is
   inserted.
@@ -22,7 +24,8 @@ subtree rows of every region above them, so two transactions that write those ro
 different orders can deadlock on PostgreSQL. Every transaction therefore locks in one order:
 
 1. (region, month) keys, in order, as PostgreSQL advisory locks (``lock_events``, for a
-   recount: events another transaction is adding to a key are not there to lock yet);
+   recount: events another transaction is adding to a key are not there to lock yet, and
+   event-less rows have no event to lock);
 2. events, by id (``lock_events``: a recount locks every event of its keys in one statement
    first; an attendee write share-locks its one event in ``target_of``);
 3. rollup rows, by primary key (region, subtree, dim, month, kind, branch, dim id): ``bump``
@@ -52,6 +55,7 @@ from sqlalchemy import (
     delete,
     event,
     false,
+    literal,
     literal_column,
     or_,
     select,
@@ -64,8 +68,10 @@ from sqlalchemy.orm import Session, attributes
 from outreach_app.core.months import Month, month_number_sql
 from outreach_app.coverage.figures import (
     DIM_ALL,
+    EVENTLESS_KIND,
     METRICS,
     SOURCES,
+    Alone,
     Breakdown,
     Source,
     blank,
@@ -108,18 +114,48 @@ def _key_filter(keys: Iterable[Key] | None) -> Any:
     return and_(Event.status != EventStatus.CANCELLED, _in_keys(keys))
 
 
+def _alone_filter(alone: Alone, keys: list[Key] | None) -> Any:
+    """The SQL condition selecting a source's event-less rows that count in these (region,
+    month) keys (None: all of them)."""
+    if keys is None:
+        return true()
+    parts = []
+    for region_id, month in keys:
+        span = Month.from_number(month)
+        parts.append(
+            and_(
+                alone.region == region_id,
+                alone.day >= span.first_day,
+                alone.day < (span + 1).first_day,
+            )
+        )
+    return or_(*parts) if parts else false()
+
+
 def recount(session: Session, keys: Iterable[Key] | None = None) -> dict[RowKey, dict[str, int]]:
     """Compute the rollup rows for ``keys`` (or everything) from the raw rows: for each source
-    of ``coverage.figures``, one statement summing its counts per key, and one per breakdown."""
-    where = _key_filter(None if keys is None else list(keys))
+    of ``coverage.figures``, one statement summing its counts per key, and one per breakdown;
+    for a source with rows outside events, the same again for those rows."""
+    key_list = None if keys is None else list(keys)
+    where = _key_filter(key_list)
     rows: dict[RowKey, dict[str, int]] = defaultdict(blank)
     for source in SOURCES:
         counts = counts_of(source)
         if not counts:
             continue
         names = tuple(count.name for count in counts)
-        for breakdown in (None, *source.breakdowns):
-            stmt = _recount_statement(source, breakdown, counts).where(where)
+        statements = [
+            (breakdown, _recount_statement(source, breakdown, counts).where(where))
+            for breakdown in (None, *source.breakdowns)
+        ]
+        if source.alone is not None:
+            alone_where = _alone_filter(source.alone, key_list)
+            statements += [
+                (breakdown, _alone_statement(source, breakdown, counts).where(alone_where))
+                for breakdown in (None, *source.breakdowns)
+                if breakdown is None or breakdown.table is None
+            ]
+        for breakdown, stmt in statements:
             dim = DIM_ALL if breakdown is None else breakdown.dim
             for record in session.execute(stmt):
                 region_id, branch_id, mon, kind, dim_id, *values = record
@@ -144,6 +180,24 @@ def _recount_statement(source: Source, breakdown: Breakdown | None, counts: Iter
         stmt = stmt.where(breakdown.column.is_not(None))
         group_by = (*base, breakdown.column)
     return stmt.where(*source.where).group_by(*group_by)
+
+
+def _alone_statement(source: Source, breakdown: Breakdown | None, counts: Iterable[Any]) -> Any:
+    """The statement summing ``counts`` of ``source``'s rows that belong to no event, per their
+    own (region, branch, month), as kind ``EVENTLESS_KIND``, and dim id, for the rows the
+    caller's WHERE selects."""
+    alone = source.alone
+    assert alone is not None
+    base = (alone.region, alone.branch, month_number_sql(alone.day))
+    dim_id = literal_column("0") if breakdown is None else breakdown.column
+    kind = literal(EVENTLESS_KIND)
+    stmt = select(*base, kind, dim_id, *(count.sql() for count in counts))
+    stmt = stmt.where(source.model.event_id.is_(None), *source.where)
+    group_by = base
+    if breakdown is not None:
+        stmt = stmt.where(breakdown.column.is_not(None))
+        group_by = (*base, breakdown.column)
+    return stmt.group_by(*group_by)
 
 
 def _own_key_filter(keys: list[Key]) -> Any:
@@ -495,6 +549,26 @@ def _source_row_events(obj: Any) -> list[Any]:
     return [item for item in found if item is not None]
 
 
+def _alone_keys(obj: Any, alone: Alone) -> set[Key]:
+    """The (region, month) keys a row of an ``Alone`` source counts in as an event-less row,
+    now and before this flush: none if it belongs, and belonged, to an event throughout."""
+    events = attributes.get_history(obj, "event_id")
+    was_alone = None in (*events.deleted, *events.unchanged)
+    # Until the flush, a row unlinked through its ``event`` relationship keeps its old
+    # event_id; a spare key (a pending row whose event is not loaded) costs one recount.
+    is_alone = None in events.added or getattr(obj, "event", obj.event_id) is None
+    if not (was_alone or is_alone):
+        return set()
+    keys: set[Key] = set()
+    regions = attributes.get_history(obj, alone.region.key)
+    days = attributes.get_history(obj, alone.day.key)
+    for region_id in (*regions.deleted, *regions.unchanged, *regions.added):
+        for day in (*days.deleted, *days.unchanged, *days.added):
+            if region_id is not None and day is not None:
+                keys.add((region_id, Month.of(day).number))
+    return keys
+
+
 def _mark_changes(session: Session, flush_context: Any, instances: Any) -> None:
     keys: set[Key] = session.info.setdefault(_PENDING, set())
     pending_events: set[Any] = session.info.setdefault(_PENDING_EVENTS, set())
@@ -506,6 +580,8 @@ def _mark_changes(session: Session, flush_context: Any, instances: Any) -> None:
             session.info[_PENDING_TREE] = True
         elif (source := source_of(type(obj))) is not None and not source.additive:
             pending_events.update(_source_row_events(obj))
+            if source.alone is not None:
+                keys |= _alone_keys(obj, source.alone)
 
 
 def _resolve(session: Session) -> set[Key]:

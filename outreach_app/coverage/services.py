@@ -27,6 +27,8 @@ from outreach_app.coverage.figures import (
     DIM_ALL,
     DIM_GROUP,
     DIM_TOPIC,
+    EVENTLESS_KIND,
+    EVENTLESS_LABEL,
     FIGURES,
     METRICS,
     blank,
@@ -224,7 +226,8 @@ class CoverageReport:
     period: Period
     branch: Branch | None
     total: Figures
-    # (code, name, figures): every active kind, and retired ones that have figures.
+    # (code, name, figures): every active kind, and retired ones that have figures; then what
+    # was counted without an event (``EVENTLESS_KIND``), if anything was.
     by_kind: list[tuple[str, str, Figures]]
     by_group: list[tuple[TargetGroup, Figures]]
     by_topic: list[tuple[Topic, Figures]]
@@ -355,19 +358,27 @@ def _totals(
     sums: _Sums, region: Region, period: Period
 ) -> tuple[Figures, dict[Month, Figures], list[tuple[str, str, Figures]]]:
     """The region's figures: in all, per month of the period, and per kind of event as
-    (code, name, figures), every active kind in its order and retired ones that have figures."""
+    (code, name, figures), every active kind in its order and retired ones that have figures,
+    then what was counted without an event if anything was."""
     total = Figures()
     trend = {m: Figures() for m in period.months}
     kinds = {kind.code: (kind, Figures()) for kind in all_event_kinds()}
+    eventless = Figures()
     for row in sums.rows([region.id], True, DIM_ALL, CoverageRollup.month, CoverageRollup.kind):
         total.add(row)
         trend[Month.from_number(row["month"])].add(row)
-        kinds[row["kind"]][1].add(row)
+        if row["kind"] == EVENTLESS_KIND:
+            eventless.add(row)
+        else:
+            kinds[row["kind"]][1].add(row)
     by_kind = [
         (kind.code, kind.name, figures)
         for kind, figures in kinds.values()
         if not kind.is_retired or figures.any()
     ]
+    if eventless.any():
+        # What branches recorded without an event (their own reach items), after the kinds.
+        by_kind.append((EVENTLESS_KIND, str(EVENTLESS_LABEL), eventless))
     return total, trend, by_kind
 
 
