@@ -25,6 +25,8 @@ from outreach_app.handouts.models import HandoutLedgerLine, PrintRun
 from outreach_app.partners.models import Partner, PartnerKind
 from outreach_app.problems.models import Problem
 from outreach_app.problems.services import looks_personal, normalise_phone
+from outreach_app.reach.models import ReachItem, ReachKind
+from outreach_app.reach.services import check_url
 from outreach_app.reference.models import EventKind, TargetGroup, Topic
 from outreach_app.regions.models import Branch, BranchAccess, Region
 from outreach_app.regions.tree import add_region
@@ -282,6 +284,28 @@ def test_problems_are_raised_at_completed_events_and_followed_up(app, runner):
         assert len(closed) - len(late) > len(late) > 0  # most closed in time, some late
         assert overdue and any(p.callback_phone for p in problems)
         assert_consistent()
+
+
+def test_reach_is_filled_at_events_and_without_one(app, runner):
+    _load(runner)
+    with app.app_context():
+        items = db.session.execute(select(ReachItem)).scalars().all()
+        at_events = [item for item in items if item.event_id is not None]
+        own = [item for item in items if item.event_id is None]
+        assert at_events and own
+        kinds = Counter(item.kind for item in items)
+        assert kinds[ReachKind.WECHAT_ARTICLE] > kinds[ReachKind.NEWSPAPER] > 0
+        assert any(item.kind is ReachKind.WECHAT_ARTICLE and item.reads for item in items)
+        for item in at_events:
+            assert item.event.status == EventStatus.COMPLETED
+            assert item.branch_id == item.event.branch_id
+            assert item.event.starts_at.date() <= item.published_on <= TODAY
+        for item in items:
+            assert item.region_id == item.branch.region_id
+            assert check_url(item.url) == item.url
+            assert item.published_on <= TODAY
+            if item.kind in (ReachKind.NEWSPAPER, ReachKind.BROADCAST):
+                assert item.reads is None and item.url == ""
 
 
 def test_campus_events_teach_youth_campus_topics(app, runner):

@@ -48,6 +48,7 @@ from outreach_app.demo.places import (
     StreetSpec,
 )
 from outreach_app.demo.problems import generate_problems
+from outreach_app.demo.reach import DemoBranch, generate_reach
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
@@ -333,6 +334,15 @@ def generate_demo_data(
             staff_by_branch={b.id: b.staff_ids for b in branches},
             days_to_close=int(current_app.config["PROBLEM_DAYS_TO_CLOSE"]),
             callback_days=int(current_app.config["PROBLEM_CALLBACK_RETENTION_DAYS"]),
+        )
+        generate_reach(
+            conn,
+            Random(f"{seed}-reach"),
+            completed,
+            [DemoBranch(b.id, b.street.id) for b in branches],
+            today=today,
+            timezone=timezone,
+            bank_name=current_app.config["BANK_NAME"],
         )
         del completed
         ledger = generate_ledger(conn, rng)

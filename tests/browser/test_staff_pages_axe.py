@@ -3,6 +3,8 @@ staff see them: one shared browser, one context per role."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from outreach_app.events.lifecycle import change_status
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
 from outreach_app.handouts.models import Handout
+from outreach_app.reach.models import ReachItem, ReachKind
 from tests.browser.conftest import login, screenshot
 from tests.factories import make_photo, make_print_run, make_problem
 from tests.helpers import PASSWORD
@@ -36,6 +39,11 @@ ROLE_PAGES = [
     "/partners/{partner}",
     "/handouts",
     "/coverage/",
+    "/reach/",
+    "/reach/new",
+    "/events/{event}/reach/new",
+    "/reach/{reach}/edit",
+    "/reach/{reach}/remove",
     "/account/password",
     "/problems/",
     "/problems/{problem}",
@@ -92,6 +100,8 @@ SCREENSHOTS = {
     "/admin/kinds-and-groups": "axe-kinds-and-groups",
     "/admin/kinds/1/edit": "axe-kind-form",
     "/admin/kinds/1/retire": "axe-kind-retire",
+    "/reach/": "axe-reach-list",
+    "/reach/{reach}/edit": "axe-reach-form",
 }
 
 
@@ -115,6 +125,19 @@ def ids(app, world, tmp_path) -> dict[str, int]:
         photo = make_photo(event, app.config["UPLOAD_FOLDER"], caption="活动现场")
         staff = db.session.get(User, world.staff_a_id)
         problem = make_problem(event, staff, callback_consent=True, callback_phone="13812345678")
+        item = ReachItem(
+            kind=ReachKind.WECHAT_ARTICLE,
+            outlet="青岛银行公众号",
+            title="守好养老钱 湛山社区防诈讲座",
+            published_on=date(2026, 11, 3),
+            url="https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv",
+            reads=1200,
+            forwards=85,
+            branch_id=event.branch_id,
+            region_id=event.branch.region_id,
+            event_id=event.id,
+        )
+        db.session.add(item)
         db.session.commit()
         handout_id = db.session.scalars(select(Handout.id).order_by(Handout.id)).first()
         return {
@@ -127,6 +150,7 @@ def ids(app, world, tmp_path) -> dict[str, int]:
             "branch": world.branch_a_id,
             "handout": handout_id,
             "problem": problem.id,
+            "reach": item.id,
         }
 
 
