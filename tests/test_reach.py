@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import threading
 from datetime import date, timedelta
 from html import unescape
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 
 from outreach_app.auth.models import User
 from outreach_app.core.roles import Role
-from outreach_app.coverage import figures
+from outreach_app.coverage import figures, rollups
 from outreach_app.coverage.models import CoverageRollup
 from outreach_app.events.models import Event, EventStatus
 from outreach_app.extensions import db
@@ -29,6 +30,12 @@ from tests.coverage_data import (
 )
 from tests.factories import add_event, make_user
 from tests.helpers import audit_actions
+from tests.locking import (
+    HANG_GUARD_SECONDS,
+    backend_pid,
+    postgres_only,
+    wait_until_blocked,
+)
 
 TODAY = local_today
 
@@ -576,3 +583,55 @@ def test_staff_see_only_their_branchs_reach(app, client, auth, cw):
     expected = _expected(app, "staff_a2", region_id)["total"]
     for key in REACH_FIGURES:
         assert data["total"][key] == expected[key], key
+
+
+# --- concurrency ------------------------------------------------------------------------------
+
+
+@postgres_only("SQLite has one writer at a time: two transactions never recount one key at once")
+def test_two_items_without_an_event_in_one_key_take_turns(app, world):
+    """Two of a branch's own items of one month saved at once: the second recount waits
+    for the key's advisory lock, which the first holds, and both count (no event to lock)."""
+    day = date(2026, 5, 6)
+
+    def item(outlet: str) -> ReachItem:
+        branch = db.session.get(Branch, world.branch_a_id)
+        return ReachItem(
+            kind=ReachKind.NEWSPAPER,
+            outlet=outlet,
+            published_on=day,
+            branch=branch,
+            region_id=branch.region_id,
+        )
+
+    with app.app_context():
+        db.session.add(item("青岛日报"))
+        db.session.flush()
+        region_id = db.session.get(Branch, world.branch_a_id).region_id
+        rollups.lock_events(db.session, [(region_id, 202605)])  # as the commit's recount does
+        errors: list[BaseException] = []
+        pids: list[int] = []
+        finished = threading.Event()
+
+        def other() -> None:
+            try:
+                with app.app_context():
+                    pids.append(backend_pid(db.session))
+                    db.session.add(item("半岛都市报"))
+                    db.session.commit()
+            except BaseException as error:  # reported below, in the test's own thread
+                errors.append(error)
+            finally:
+                finished.set()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        while not pids and not finished.is_set():
+            finished.wait(0.005)
+        wait_until_blocked(db.engine, pids[0], finished)
+        assert not finished.is_set(), "the second recount did not wait for the key"
+        db.session.commit()
+        thread.join(timeout=HANG_GUARD_SECONDS)
+        assert not thread.is_alive() and errors == []
+        assert_consistent()
+    assert _rollup_total(app, "media_reports", month=202605, kind="") == 2
