@@ -287,7 +287,8 @@ def test_problems_are_raised_at_completed_events_and_followed_up(app, runner):
 
 
 def test_reach_is_filled_at_events_and_without_one(app, runner):
-    _load(runner)
+    result = _load(runner)
+    assert "articles and reports about events" in result.output
     with app.app_context():
         items = db.session.execute(select(ReachItem)).scalars().all()
         at_events = [item for item in items if item.event_id is not None]

@@ -48,7 +48,7 @@ from outreach_app.demo.places import (
     StreetSpec,
 )
 from outreach_app.demo.problems import generate_problems
-from outreach_app.demo.reach import DemoBranch, generate_reach
+from outreach_app.demo.reach import DemoBranch, ReachCounts, generate_reach
 from outreach_app.events.models import Event
 from outreach_app.extensions import db
 from outreach_app.partners.models import Partner, PartnerKind
@@ -100,6 +100,7 @@ class DemoSummary:
     activity: ActivityCounts = field(default_factory=ActivityCounts)
     ledger: LedgerCounts = field(default_factory=LedgerCounts)
     problems: int = 0
+    reach: ReachCounts = field(default_factory=ReachCounts)
     rollup_rows: int = 0
     seconds: float = 0.0
 
@@ -133,6 +134,8 @@ class DemoSummary:
             f"  handouts: {self.ledger.lines} ledger lines, {self.ledger.coded} coded copies, "
             f"{self.ledger.materials} other material and {self.ledger.gifts} gifts handed out",
             f"  problems: {self.problems} raised at events",
+            f"  reach:    {self.reach.at_events} articles and reports about events, "
+            f"{self.reach.without_event} of branches without an event",
             f"  coverage: {self.rollup_rows} rollup rows",
             "",
             "Demo logins (user name: password):",
@@ -335,7 +338,7 @@ def generate_demo_data(
             days_to_close=int(current_app.config["PROBLEM_DAYS_TO_CLOSE"]),
             callback_days=int(current_app.config["PROBLEM_CALLBACK_RETENTION_DAYS"]),
         )
-        generate_reach(
+        reach = generate_reach(
             conn,
             Random(f"{seed}-reach"),
             completed,
@@ -364,6 +367,7 @@ def generate_demo_data(
         activity=activity,
         ledger=ledger,
         problems=problems,
+        reach=reach,
         rollup_rows=rollup_rows,
         seconds=timer.perf_counter() - started,
     )
