@@ -114,6 +114,9 @@ class Config:
     # A callback number of a problem still open this many days after it was raised is cleared:
     # the promised call is long overdue by then, and the number must not outlive its use.
     PROBLEM_CALLBACK_RETENTION_DAYS = _env_int("PROBLEM_CALLBACK_RETENTION_DAYS", 30)
+    # Paper sign-in sheets (photos and PDFs that carry attendees' names) are deleted this many
+    # days after their event's date; the head counts read off them stay.
+    SIGN_IN_SHEET_RETENTION_DAYS = _env_int("SIGN_IN_SHEET_RETENTION_DAYS", 3 * 365)
 
     # Problems raised at events are due this many days after they are raised (限时办结).
     PROBLEM_DAYS_TO_CLOSE = _env_int("PROBLEM_DAYS_TO_CLOSE", 5)

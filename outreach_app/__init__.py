@@ -156,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
     from outreach_app.core.routes import bp as core_bp
     from outreach_app.coverage.routes import bp as coverage_bp
     from outreach_app.event_reports.routes import bp as event_reports_bp
+    from outreach_app.event_reports.sign_in_routes import bp as sign_in_bp
     from outreach_app.events.routes import bp as events_bp
     from outreach_app.handouts.routes import bp as handouts_bp
     from outreach_app.home.routes import bp as home_bp
@@ -178,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(schedule_bp, url_prefix="/events")
     app.register_blueprint(events_bp, url_prefix="/events")
     app.register_blueprint(event_reports_bp, url_prefix="/events")
+    app.register_blueprint(sign_in_bp, url_prefix="/events")
     app.register_blueprint(handouts_bp)
     app.register_blueprint(attendee_bp)
     app.register_blueprint(attendee_staff_bp, url_prefix="/events")
@@ -190,6 +192,7 @@ def _register_area_hooks(app: Flask) -> None:
     from outreach_app.attendee.retention import FEEDBACK_COMMENTS
     from outreach_app.attendee.stats import run_counts
     from outreach_app.audit.retention import LOGIN_FAILURES, register_retention_rule
+    from outreach_app.event_reports.retention import SIGN_IN_SHEETS
     from outreach_app.event_reports.services import report_panel_context
     from outreach_app.events.panels import register_event_panel
     from outreach_app.events.partner_history import partner_history
@@ -203,6 +206,7 @@ def _register_area_hooks(app: Flask) -> None:
     register_retention_rule(app, LOGIN_FAILURES)
     register_retention_rule(app, FEEDBACK_COMMENTS)
     register_retention_rule(app, CALLBACK_NUMBERS)
+    register_retention_rule(app, SIGN_IN_SHEETS)
     register_history_source(app, partner_history)
     # The event page's print runs show their scans and check-ins.
     register_run_counter(app, run_counts)

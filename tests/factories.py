@@ -1,11 +1,13 @@
 """Test data factories; call them inside an app context. ``build_world`` makes the default set;
 ``add_event`` adds an event to it and ``set_status``/``confirm`` move one along, each opening
-its own context; ``jpeg`` makes picture bytes."""
+its own context; ``jpeg`` and the others below it make picture bytes."""
 
 from __future__ import annotations
 
 import io
 import itertools
+import struct
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -245,6 +247,66 @@ def jpeg(size=(800, 600), color=(200, 30, 30), **options) -> bytes:
     return buffer.getvalue()
 
 
+def jpeg_with_exif() -> bytes:
+    """300×200, left half red, right half blue; EXIF says "rotate 90° clockwise" and has GPS."""
+    from PIL import ExifTags, Image, ImageCms
+
+    image = Image.new("RGB", (300, 200), (255, 0, 0))
+    image.paste((0, 0, 255), (150, 0, 300, 200))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.Base.Make] = "SecretCam"
+    exif[ExifTags.IFD.GPSInfo] = {
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: (36.0, 4.0, 12.5),
+        ExifTags.GPS.GPSLongitudeRef: "E",
+        ExifTags.GPS.GPSLongitude: (120.0, 22.0, 5.0),
+    }
+    buffer = io.BytesIO()
+    image.save(
+        buffer,
+        "JPEG",
+        exif=exif,
+        comment=b"secret-comment",
+        xmp=b"<x:xmpmeta>secret-xmp</x:xmpmeta>",
+        icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
+        quality=95,
+    )
+    return buffer.getvalue()
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A tiny PNG that only declares its size: enough for a decompression bomb check."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def blank_png(width: int, height: int) -> bytes:
+    """A real, complete black-and-white PNG of any size: a few KB for tens of megapixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte, then one bit per pixel
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
 def make_photo(
     event: Event,
     upload_folder: str,
@@ -270,6 +332,55 @@ def make_photo(
     db.session.add(photo)
     db.session.flush()
     return photo
+
+
+def sheet_pdf(pages: int = 2, size: tuple[float, float] = (595, 842), **options) -> bytes:
+    """A PDF drawn with reportlab: ``pages`` pages of a sign-in table, each page numbered, with
+    metadata that must not survive (``options`` go to the canvas, ``encrypt="pw"`` for one)."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=size, **options)
+    pdf.setAuthor("SecretAuthor")
+    pdf.setTitle("secret-title")
+    for number in range(1, pages + 1):
+        pdf.setFillColorRGB(0.1, 0.2, 0.8)
+        pdf.rect(40, size[1] - 140, size[0] - 80, 80, fill=1, stroke=0)
+        pdf.setFillColorRGB(0, 0, 0)
+        for row in range(12):
+            y = size[1] - 180 - row * 40
+            pdf.line(40, y, size[0] - 40, y)
+        pdf.drawString(50, 50, f"page {number}")
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def make_sheet(event: Event, upload_folder: str, pages: int = 1, uploaded_by: User | None = None):
+    """A sign-in sheet of ``event`` with ``pages`` real page JPEGs under ``upload_folder``."""
+    from outreach_app.event_reports.photos import process_photo, write_photo_files
+    from outreach_app.event_reports.sheets import sheet_folder
+    from outreach_app.events.models import SignInSheet, SignInSheetPage
+
+    sheet = SignInSheet(
+        event_id=event.id,
+        sent_as="pdf" if pages > 1 else "photo",
+        uploaded_by_id=uploaded_by.id if uploaded_by is not None else None,
+    )
+    for number in range(1, pages + 1):
+        processed = process_photo(jpeg((600, 800), (250, 250, 240)))
+        sheet.pages.append(
+            SignInSheetPage(
+                number=number,
+                file_name=write_photo_files(sheet_folder(upload_folder), processed),
+                width=processed.width,
+                height=processed.height,
+                byte_size=len(processed.jpeg),
+            )
+        )
+    db.session.add(sheet)
+    db.session.flush()
+    return sheet
 
 
 def make_print_run(

@@ -138,6 +138,25 @@ def upload_photo(
     return response
 
 
+def paper_form(app: Flask, **fields) -> dict[str, str]:
+    """Paper counts form data: ``seniors=30`` sets a count, other keys set fields as they are."""
+    ids = group_ids(app)
+    data = {f"paper_{gid}": "" for gid in ids.values()}
+    for key, value in fields.items():
+        data[f"paper_{ids[key]}" if key in ids else key] = str(value)
+    return data
+
+
+def upload_sheet(client: FlaskClient, event_id: int, content: bytes, filename="sheet.jpg", **kw):
+    """Post ``content`` to an event's sign-in sheet upload (as a JPEG unless ``content_type``)."""
+    data = {"sheet": (io.BytesIO(content), filename, kw.pop("content_type", "image/jpeg"))}
+    response = client.post(
+        f"/events/{event_id}/sign-in/sheets", data=data, content_type="multipart/form-data", **kw
+    )
+    response.request.input_stream.close()
+    return response
+
+
 def stored_files(folder: Path) -> list[str]:
     """The names of the files in an upload folder, sorted (none while it does not exist)."""
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []

@@ -22,7 +22,7 @@ from outreach_app.extensions import db
 from outreach_app.reach.models import ReachItem, ReachKind
 from outreach_app.reference.models import EventKind, TargetGroup
 from outreach_app.regions.models import Region
-from tests.factories import make_photo, make_print_run, make_problem
+from tests.factories import make_photo, make_print_run, make_problem, make_sheet
 from tests.helpers import login
 
 PUBLIC_ENDPOINTS = {
@@ -57,16 +57,22 @@ ARG_IDS = {
     "kind_id": ("kind_id", "kind_id"),
     "group_id": ("group_id", "group_id"),
     "reach_item_id": ("reach_a_id", "reach_b_id"),
+    "sheet_id": ("sheet_a_id", "sheet_b_id"),
+    "number": ("page_number", "page_number"),  # a sign-in sheet's page: 1 in both
 }
 
 
 @pytest.fixture
 def world(app, world, tmp_path):
-    """The default world plus a stored photo and a print run of each event."""
+    """The default world plus a stored photo, a sign-in sheet and a print run of each event."""
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     with app.app_context():
         photos = [
             make_photo(db.session.get(Event, event_id), app.config["UPLOAD_FOLDER"])
+            for event_id in (world.event_a_id, world.event_b_id)
+        ]
+        sheets = [
+            make_sheet(db.session.get(Event, event_id), app.config["UPLOAD_FOLDER"])
             for event_id in (world.event_a_id, world.event_b_id)
         ]
         runs = [
@@ -102,6 +108,9 @@ def world(app, world, tmp_path):
             **asdict(world),
             photo_a_id=photos[0].id,
             photo_b_id=photos[1].id,
+            sheet_a_id=sheets[0].id,
+            sheet_b_id=sheets[1].id,
+            page_number=1,
             run_a_id=runs[0].id,
             run_b_id=runs[1].id,
             handout_a_id=handouts[0],

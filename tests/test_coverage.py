@@ -195,7 +195,14 @@ def test_page_shows_the_same_figures(app, client, auth, cw):
         assert cells == {k: row[k] for k in ("events_held", "events_planned", "reached")}
     for row in expected["by_group"]:
         cells = _figures(tree.xpath(f"//tr[@data-group='{row['group']}']")[0])
-        names = ("events_held", "events_planned", "reached", "check_ins", "quiz_rate")
+        names = (
+            "events_held",
+            "events_planned",
+            "reached",
+            "check_ins",
+            "signed_on_paper",
+            "quiz_rate",
+        )
         assert cells == {k: row[k] for k in names}, row["group"]
     topics = tree.xpath("//*[@data-testid='topic-table']//tr[@data-topic]")
     assert [t.get("data-topic") for t in topics] == [row["topic"] for row in expected["by_topic"]]
@@ -205,7 +212,15 @@ def test_page_shows_the_same_figures(app, client, auth, cw):
     months = tree.xpath("//*[@data-testid='trend-table']//tr[@data-month]")
     assert [m.get("data-month") for m in months] == [row["month"] for row in expected["trend"]]
     for node, row in zip(months, expected["trend"], strict=True):
-        names = ("events_held", "events_planned", "reached", "check_ins", "copies", "scan_rate")
+        names = (
+            "events_held",
+            "events_planned",
+            "reached",
+            "check_ins",
+            "signed_on_paper",
+            "copies",
+            "scan_rate",
+        )
         assert _figures(node) == {k: row[k] for k in names}
     children = tree.xpath("//*[@data-testid='children-table']//tbody/tr")
     assert [int(c.get("data-region-id")) for c in children] == [
@@ -317,12 +332,13 @@ def test_csv_holds_the_same_figures(app, client, auth, cw):
         [row["events_held"], row["events_planned"], row["reached"]] for row in expected["by_kind"]
     ]
     groups = sections[2][2:]
-    assert [[int(x) for x in row[1:7]] + [row[7]] for row in groups] == [
+    assert [[int(x) for x in row[1:8]] + [row[8]] for row in groups] == [
         [
             row["events_held"],
             row["events_planned"],
             row["reached"],
             row["check_ins"],
+            row["signed_on_paper"],
             row["quiz_total"],
             row["quiz_correct"],
             _pct(row["quiz_rate"]),
@@ -381,7 +397,14 @@ def _check_xlsx(app, client, cw, language: str) -> None:
     total = expected["total"]
     assert list(values.values())[2:4] == [total["events_held"], total["events_planned"]]
     with app.test_request_context(), force_locale(language):
-        for name in ("reached", "check_ins", "copies", "copies_scanned", "scan_rate"):
+        for name in (
+            "reached",
+            "check_ins",
+            "signed_on_paper",
+            "copies",
+            "copies_scanned",
+            "scan_rate",
+        ):
             assert values[figures.FIGURES[name].label_in(figures.EXPORT_SUMMARY)] == total[name]
     kind_rows = list(kinds.iter_rows(min_row=2, values_only=True))
     assert [r[1:3] for r in kind_rows] == [
@@ -389,12 +412,13 @@ def _check_xlsx(app, client, cw, language: str) -> None:
     ]
     assert [r[4] for r in kind_rows] == [row["check_ins"] for row in expected["by_kind"]]
     group_rows = list(groups.iter_rows(min_row=2, values_only=True))
-    assert [list(r[1:8]) for r in group_rows] == [
+    assert [list(r[1:9]) for r in group_rows] == [
         [
             row["events_held"],
             row["events_planned"],
             row["reached"],
             row["check_ins"],
+            row["signed_on_paper"],
             row["quiz_total"],
             row["quiz_correct"],
             row["quiz_rate"],

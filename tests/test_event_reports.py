@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 import os
 import re
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
 from flask import render_template_string
 from flask_login import login_user
-from PIL import ExifTags, Image, ImageCms
+from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
 from outreach_app.audit.models import AuditLog
@@ -22,7 +20,15 @@ from outreach_app.event_reports import photos, services
 from outreach_app.events.models import Event, EventAttendance, EventPhoto, EventStatus
 from outreach_app.extensions import db
 from outreach_app.reference.models import TargetGroup
-from tests.factories import confirm, jpeg, make_photo, set_status
+from tests.factories import (
+    blank_png,
+    confirm,
+    jpeg,
+    jpeg_with_exif,
+    make_photo,
+    png_header,
+    set_status,
+)
 from tests.helpers import (
     audit_entries,
     group_ids,
@@ -102,64 +108,6 @@ def png_with_transparency() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def jpeg_with_exif() -> bytes:
-    """300×200, left half red, right half blue; EXIF says "rotate 90° clockwise" and has GPS."""
-    image = Image.new("RGB", (300, 200), (255, 0, 0))
-    image.paste((0, 0, 255), (150, 0, 300, 200))
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = 6
-    exif[ExifTags.Base.Make] = "SecretCam"
-    exif[ExifTags.IFD.GPSInfo] = {
-        ExifTags.GPS.GPSLatitudeRef: "N",
-        ExifTags.GPS.GPSLatitude: (36.0, 4.0, 12.5),
-        ExifTags.GPS.GPSLongitudeRef: "E",
-        ExifTags.GPS.GPSLongitude: (120.0, 22.0, 5.0),
-    }
-    buffer = io.BytesIO()
-    image.save(
-        buffer,
-        "JPEG",
-        exif=exif,
-        comment=b"secret-comment",
-        xmp=b"<x:xmpmeta>secret-xmp</x:xmpmeta>",
-        icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
-        quality=95,
-    )
-    return buffer.getvalue()
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A tiny PNG that only declares its size: enough for a decompression bomb check."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
-
-
-def blank_png(width: int, height: int) -> bytes:
-    """A real, complete black-and-white PNG of any size: a few KB for tens of megapixels."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte, then one bit per pixel
-    packer = zlib.compressobj(9)
-    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 SVG = (
@@ -513,7 +461,8 @@ def test_panel_shows_the_report_in_four_queries(app, client, auth, world):
     assert html.count('data-testid="photo"') == 3
     assert 'data-testid="edit-report"' in html
     assert 'data-testid="add-photos"' in html
-    assert html.count("—</span>") == 3  # an empty QR check-in cell per group and the total
+    # An empty paper and QR check-in cell per group and in the totals.
+    assert html.count("—</span>") == 6
     add_photos(app, world.event_a_id, 5)
     more_html, more_queries = render_panel(app, world.event_a_id, "head_a")
     assert more_queries == queries

@@ -166,6 +166,7 @@ def test_purge_removes_only_what_is_past_its_period(app, runner, dated):
         ("login_failures", 2, 180, None),
         ("feedback_comments", 2, 730, None),
         ("problem_callback_numbers", 0, 30, None),
+        ("sign_in_sheets", 0, 1095, None),
     ]
 
 
@@ -175,10 +176,11 @@ def test_purge_again_removes_nothing_and_says_so(app, runner, dated):
     assert result.exit_code == 0
     assert "0 failed logins deleted" in result.output
     assert "0 feedback comments blanked" in result.output
-    assert [(p["kind"], p["count"]) for p in purges(app)][-3:] == [
+    assert [(p["kind"], p["count"]) for p in purges(app)][-4:] == [
         ("login_failures", 0),
         ("feedback_comments", 0),
         ("problem_callback_numbers", 0),
+        ("sign_in_sheets", 0),
     ]
 
 
@@ -219,7 +221,8 @@ def test_retention_settings_come_from_the_environment():
     root = Path(__file__).resolve().parent.parent
     code = (
         "import config; c = config.Config; "
-        "print(c.LOGIN_FAILURE_RETENTION_DAYS, c.FEEDBACK_COMMENT_RETENTION_DAYS)"
+        "print(c.LOGIN_FAILURE_RETENTION_DAYS, c.FEEDBACK_COMMENT_RETENTION_DAYS,"
+        " c.SIGN_IN_SHEET_RETENTION_DAYS)"
     )
     environment = {k: v for k, v in os.environ.items() if not k.endswith("_RETENTION_DAYS")}
 
@@ -234,10 +237,12 @@ def test_retention_settings_come_from_the_environment():
         )
         return done.stdout.strip()
 
-    assert read() == "180 730"
-    assert read(LOGIN_FAILURE_RETENTION_DAYS="30", FEEDBACK_COMMENT_RETENTION_DAYS="365") == (
-        "30 365"
-    )
+    assert read() == "180 730 1095"
+    assert read(
+        LOGIN_FAILURE_RETENTION_DAYS="30",
+        FEEDBACK_COMMENT_RETENTION_DAYS="365",
+        SIGN_IN_SHEET_RETENTION_DAYS="400",
+    ) == ("30 365 400")
 
 
 def test_purge_has_help(runner):

@@ -34,6 +34,7 @@ from outreach_app.attendee.models import CheckIn, Feedback, HandoutScan, QuizSub
 from outreach_app.events.models import (
     Event,
     EventAttendance,
+    EventPaperAttendance,
     EventStatus,
     event_target_group,
     event_topic,
@@ -147,6 +148,12 @@ ATTENDANCE = Source(
     EventAttendance,
     breakdowns=(Breakdown(DIM_GROUP, EventAttendance.target_group_id),),
 )
+# Head counts staff read off the paper sign-in sheet, kept apart from their own count.
+PAPER_ATTENDANCE = Source(
+    "paper_attendance",
+    EventPaperAttendance,
+    breakdowns=(Breakdown(DIM_GROUP, EventPaperAttendance.target_group_id),),
+)
 PRINT_RUNS = Source(
     "print_run",
     PrintRun,
@@ -205,6 +212,7 @@ SOURCES = (
     LEDGER,
     PROBLEMS,
     REACH,
+    PAPER_ATTENDANCE,
 )
 # Uncoded printed material; gifts (宣传品) are counted apart.
 PRINTED_MATERIALS = (
@@ -302,6 +310,12 @@ COUNTS: tuple[Count, ...] = (
         lambda item: item.forwards or 0,
     ),
     Count("media_reports", REACH, lambda: func.count(ReachItem.id), lambda item: 1),
+    Count(
+        "signed_on_paper",
+        PAPER_ATTENDANCE,
+        lambda: func.sum(EventPaperAttendance.headcount),
+        lambda row: row.headcount,
+    ),
 )
 METRICS = tuple(count.name for count in COUNTS)
 
@@ -588,6 +602,23 @@ register(
             PDF_KPIS: LABEL,
             PDF_KINDS: LABEL,
             PDF_GROUPS: LABEL,
+        },
+    )
+)
+register(
+    Figure(
+        "signed_on_paper",
+        _l("Signed on paper"),
+        Format.COUNT,
+        Total("signed_on_paper"),
+        short=_l("On paper"),
+        places={
+            **_EVERY_TABLE,
+            EXPORT_GROUPS: LABEL,
+            PAGE_GROUPS: SHORT,
+            PAGE_RECORD: LABEL,
+            PDF_GROUPS: LABEL,
+            PDF_RECORD: LABEL,
         },
     )
 )

@@ -1,4 +1,5 @@
-"""Forms of the post-event report, the photo upload and the photo removal step."""
+"""Forms of the post-event report, the photo upload and the photo removal step, and of the
+paper sign-in: its head counts and the sheet upload."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from outreach_app.event_reports.services import (
     WRITE_SUMMARY,
     ReportDetails,
 )
+from outreach_app.event_reports.sheets import MAX_SHEET_BYTES, SHEET_TOO_LARGE
 from outreach_app.handouts.ledger import (
     LABEL_FIELD,
     LABEL_TOO_LONG,
@@ -52,6 +54,7 @@ ATTENDANCE_PREFIX = "attendance_"
 # Blank rows of material offered below the stored ones (more appear after each save).
 BLANK_MATERIAL_ROWS = 3
 PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/gif"
+SHEET_TYPES = PHOTO_TYPES + ",application/pdf"
 
 
 class ReportForm(FlaskForm):
@@ -89,6 +92,8 @@ class ReportForm(FlaskForm):
         self.ledger_errors: list[str] = []
         self.runs: list[PrintRun] = []
         self.material_rows = 0
+        # Set when the event has paper sign-in counts: the staff's may then all be blank.
+        self.has_paper_counts = False
 
     def attendance_fields(self) -> list[CountField]:
         """The head-count inputs, one per target group, in display order."""
@@ -154,10 +159,11 @@ class ReportForm(FlaskForm):
         return bool(self.ledger_errors or any(f.errors for f in fields))
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """The fields' own checks, then: somebody came, and each material row is complete."""
+        """The fields' own checks, then: somebody came (by the staff's count, or on paper), and
+        each material row is complete."""
         valid = super().validate(extra_validators)
         counts_valid = not any(f.errors for f in self.attendance_fields())
-        if counts_valid and sum(self.attendance().values()) <= 0:
+        if counts_valid and sum(self.attendance().values()) <= 0 and not self.has_paper_counts:
             self.attendance_errors.append(str(SOMEBODY_CAME))
             valid = False
         for name, message in material_problems(self.ledger().materials).items():
@@ -192,10 +198,12 @@ def report_form(
     data: dict[str, Any] | None = None,
     runs: Sequence[PrintRun] = (),
     material_rows: int = BLANK_MATERIAL_ROWS,
+    has_paper_counts: bool = False,
 ) -> ReportForm:
     """The report form with a head-count input for each of ``groups``, an input of copies
     handed out for each of ``runs`` (at most the copies it printed) and ``material_rows``
-    rows of uncoded material, filled from ``data``."""
+    rows of uncoded material, filled from ``data``; with ``has_paper_counts`` the staff's head
+    counts may all be blank."""
 
     class EventReportForm(ReportForm):
         pass
@@ -236,6 +244,7 @@ def report_form(
     form = EventReportForm(data=data)
     form.runs = list(runs)
     form.material_rows = material_rows
+    form.has_paper_counts = has_paper_counts
     return form
 
 
@@ -283,3 +292,66 @@ class ConfirmForm(FlaskForm):
     """A confirmation step: only the CSRF token and a button."""
 
     submit = SubmitField(_l("Remove"))
+
+
+PAPER_PREFIX = "paper_"
+
+
+class PaperCountsForm(FlaskForm):
+    """Head counts by target group read off the paper sign-in sheet; ``paper_counts_form`` adds
+    one input per group."""
+
+    submit = SubmitField(_l("Save the paper counts"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.paper_errors: list[str] = []
+
+    def count_items(self) -> list[tuple[int, CountField]]:
+        """The head-count inputs with their target group ids, in display order."""
+        return [
+            (int(f.name.removeprefix(PAPER_PREFIX)), f)
+            for f in self
+            if f.name.startswith(PAPER_PREFIX)
+        ]
+
+    def counts(self) -> dict[int, int]:
+        """Head counts by target group id; a blank input counts as 0."""
+        return {group_id: f.data or 0 for group_id, f in self.count_items()}
+
+    @property
+    def has_errors(self) -> bool:
+        """True if an input or the counts as a whole have an error."""
+        return bool(self.errors or self.paper_errors)
+
+
+def paper_counts_form(
+    groups: Sequence[TargetGroup], counts: dict[int, int] | None = None
+) -> PaperCountsForm:
+    """The paper counts form with an input for each of ``groups``, filled from ``counts``."""
+
+    class EventPaperCountsForm(PaperCountsForm):
+        pass
+
+    for group in groups:
+        setattr(
+            EventPaperCountsForm,
+            f"{PAPER_PREFIX}{group.id}",
+            count_field(group.name, MAX_HEADCOUNT, HEADCOUNT_MESSAGE),
+        )
+    data = {f"{PAPER_PREFIX}{group_id}": n for group_id, n in (counts or {}).items()}
+    return EventPaperCountsForm(data=data)
+
+
+class SheetForm(FlaskForm):
+    """One photo or PDF of the paper sign-in sheet."""
+
+    sheet = FileField(
+        _l("Photo or PDF of the sheet"),
+        validators=[
+            FileRequired(message=_l("Choose a photo or a PDF of the sheet.")),
+            FileSize(MAX_SHEET_BYTES, message=SHEET_TOO_LARGE),
+        ],
+        render_kw={"accept": SHEET_TYPES},
+    )
+    submit = SubmitField(_l("Upload"))

@@ -16,8 +16,9 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -59,19 +60,33 @@ class ProcessedPhoto:
     height: int
 
 
-def read_upload(stream: BinaryIO, max_bytes: int = MAX_PHOTO_BYTES) -> bytes:
-    """At most ``max_bytes`` of ``stream``; ServiceError if it is empty or longer."""
+def read_upload(
+    stream: BinaryIO,
+    max_bytes: int = MAX_PHOTO_BYTES,
+    *,
+    field: str = PHOTO_FIELD,
+    too_large: Any = PHOTO_TOO_LARGE,
+    empty: Any = None,
+) -> bytes:
+    """At most ``max_bytes`` of ``stream``; ServiceError beside ``field`` if it is empty (saying
+    ``empty``) or longer (saying ``too_large``)."""
     data = stream.read(max_bytes + 1)
     if not data:
-        raise ServiceError(_("The file is empty. Choose a photo."), field=PHOTO_FIELD)
+        message = _("The file is empty. Choose a photo.") if empty is None else str(empty)
+        raise ServiceError(message, field=field)
     if len(data) > max_bytes:
-        raise ServiceError(str(PHOTO_TOO_LARGE), field=PHOTO_FIELD)
+        raise ServiceError(str(too_large), field=field)
     return data
 
 
 def process_photo(data: bytes) -> ProcessedPhoto:
     """Decode ``data`` as an image and re-encode it; ServiceError for anything but a sound image."""
-    image = _decode(data)
+    return reencode(_decode(data))
+
+
+def reencode(image: Image.Image) -> ProcessedPhoto:
+    """A decoded image as a clean, scaled-down JPEG and its thumbnail (also for the pages of a
+    PDF, rendered to images); ServiceError if its colours cannot be converted."""
     try:
         image = _to_rgb(image)
         image.thumbnail(
@@ -173,6 +188,14 @@ def _jpeg_bytes(image: Image.Image) -> bytes:
 
 
 # --- files -------------------------------------------------------------------------------------
+
+
+def upload_root() -> Path:
+    """The app's ``UPLOAD_FOLDER`` (default: the instance folder's ``uploads``); a relative one
+    is taken inside the instance folder. Event photos and sign-in sheets have folders in it."""
+    instance = Path(current_app.instance_path)
+    configured = current_app.config.get("UPLOAD_FOLDER") or instance / "uploads"
+    return instance / configured
 
 
 def photo_folder(upload_folder: str | os.PathLike[str]) -> Path:

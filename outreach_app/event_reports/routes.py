@@ -41,6 +41,7 @@ from outreach_app.event_reports.photos import (
     photo_folder,
     photo_path,
     remove_photo_files,
+    upload_root,
 )
 from outreach_app.event_reports.services import (
     ReportPanel,
@@ -57,6 +58,7 @@ from outreach_app.event_reports.services import (
     save_report,
     target_groups,
 )
+from outreach_app.event_reports.sign_in import sign_in_info
 from outreach_app.events.models import Event, EventPhoto
 from outreach_app.events.urls import event_page_url
 from outreach_app.extensions import db
@@ -74,13 +76,8 @@ def _user() -> User:
 
 
 def _photo_folder() -> Path:
-    """``UPLOAD_FOLDER`` (default: the instance folder's ``uploads``) / ``event-photos``.
-
-    A relative ``UPLOAD_FOLDER`` is taken inside the instance folder.
-    """
-    instance = Path(current_app.instance_path)
-    configured = current_app.config.get("UPLOAD_FOLDER") or instance / "uploads"
-    return photo_folder(instance / configured)
+    """The upload folder's ``event-photos``."""
+    return photo_folder(upload_root())
 
 
 @bp.app_template_global("event_report_panel")
@@ -109,7 +106,8 @@ def report(event_id: int):
             current_attendance(event), ledger, event.report_summary, event.issues_raised
         )
     rows = material_row_count(len(ledger.materials), request.form)
-    form = report_form(target_groups(event), data, event_runs(event), rows)
+    has_paper_counts = any(row.headcount > 0 for row in event.paper_attendance)
+    form = report_form(target_groups(event), data, event_runs(event), rows, has_paper_counts)
     if state.may_save and form.validate_on_submit():
         try:
             completed = save_report(event, user, form.details())
@@ -130,6 +128,7 @@ def report(event_id: int):
         state=state,
         planned_group_ids={group.id for group in event.target_groups},
         event_url=event_page_url(event),
+        sign_in=sign_in_info(event, user),
     )
 
 

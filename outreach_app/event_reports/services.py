@@ -24,7 +24,14 @@ from outreach_app.event_reports.photos import (
     write_photo_files,
 )
 from outreach_app.events.lifecycle import can_edit, change_status
-from outreach_app.events.models import Event, EventAttendance, EventPhoto, EventStatus
+from outreach_app.events.models import (
+    Event,
+    EventAttendance,
+    EventPaperAttendance,
+    EventPhoto,
+    EventStatus,
+    SignInSheet,
+)
 from outreach_app.extensions import db
 from outreach_app.handouts.ledger import (
     LedgerEntries,
@@ -131,8 +138,13 @@ def _lock_for_recount(event: Event) -> None:
     _lock(event)
 
 
-def _check_report(details: ReportDetails, group_ids: set[int]) -> dict[int, int]:
-    """The non-zero head counts, or ServiceError for anything a form should not let through."""
+def _check_report(
+    details: ReportDetails, group_ids: set[int], has_paper_counts: bool = False
+) -> dict[int, int]:
+    """The non-zero head counts, or ServiceError for anything a form should not let through.
+
+    Somebody must have come: a staff head count above 0, unless the event has paper sign-in
+    counts (a venue without phones may have only the sheet)."""
     if set(details.attendance) - group_ids:
         raise ServiceError(
             _("Enter numbers for the listed target groups only."), field="attendance"
@@ -141,7 +153,7 @@ def _check_report(details: ReportDetails, group_ids: set[int]) -> dict[int, int]
         if not 0 <= headcount <= MAX_HEADCOUNT:
             raise ServiceError(str(HEADCOUNT_MESSAGE), field="attendance")
     counts = {group_id: n for group_id, n in details.attendance.items() if n > 0}
-    if not counts:
+    if not counts and not has_paper_counts:
         raise ServiceError(str(SOMEBODY_CAME), field="attendance")
     if not details.summary.strip():
         raise ServiceError(str(WRITE_SUMMARY), field="report_summary")
@@ -168,7 +180,8 @@ def save_report(event: Event, actor: User, details: ReportDetails) -> bool:
     if state is ReportState.READ_ONLY:
         raise ServiceError(_("Only administrators and regional heads may change this report."))
     codes = {group.id: group.code for group in target_groups(event)}
-    counts = _check_report(details, set(codes))
+    has_paper_counts = any(row.headcount > 0 for row in event.paper_attendance)
+    counts = _check_report(details, set(codes), has_paper_counts)
     lines = check_ledger(event, details.ledger)
 
     stored = {row.target_group_id: row for row in event.attendance}
@@ -291,12 +304,14 @@ def remove_photo(event: Event, actor: User, photo: EventPhoto) -> str:
 
 @dataclass(frozen=True)
 class AttendanceRow:
-    """One target group's head count in the report, beside its QR check-ins."""
+    """One target group's head count in the report, beside its paper sign-ins and QR
+    check-ins."""
 
     group_name: str
     headcount: int
     check_ins: int = 0
     group_code: str = ""
+    on_paper: int = 0
 
 
 @dataclass(frozen=True)
@@ -325,6 +340,8 @@ class ReportPanel:
     max_photos: int = MAX_PHOTOS_PER_EVENT
     check_ins: int = 0  # QR check-ins from the handouts, every group and none
     check_ins_not_said: int = 0  # of which the attendee named no group
+    signed_on_paper: int = 0  # head counts read off the paper sign-in sheet
+    sheets: int = 0  # photos or PDFs of the paper sign-in sheet
 
     @property
     def has_report(self) -> bool:
@@ -349,15 +366,23 @@ def report_panel_context(event: Event, user: User) -> dict[str, ReportPanel]:
 
 
 def report_panel(event: Event, user: User) -> ReportPanel:
-    """The report panel of ``event`` for ``user`` in four queries: staff head counts beside QR
-    check-ins by target group (one row per group), the handout ledger (runs, then material)
-    and photos."""
+    """The report panel of ``event`` for ``user`` in four queries: staff head counts beside paper
+    sign-ins and QR check-ins by target group (one row per group, with the number of sign-in
+    sheets), the handout ledger (runs, then material) and photos."""
     headcount = (
         select(EventAttendance.headcount)
         .where(
             EventAttendance.event_id == event.id,
             EventAttendance.target_group_id == TargetGroup.id,
             EventAttendance.headcount > 0,
+        )
+        .scalar_subquery()
+    )
+    on_paper = (
+        select(EventPaperAttendance.headcount)
+        .where(
+            EventPaperAttendance.event_id == event.id,
+            EventPaperAttendance.target_group_id == TargetGroup.id,
         )
         .scalar_subquery()
     )
@@ -371,15 +396,18 @@ def report_panel(event: Event, user: User) -> ReportPanel:
         .where(CheckIn.event_id == event.id, CheckIn.target_group_id.is_(None))
         .scalar_subquery()
     )
+    sheets = (
+        select(func.count(SignInSheet.id)).where(SignInSheet.event_id == event.id).scalar_subquery()
+    )
     rows = db.session.execute(
-        select(TargetGroup, headcount, check_ins, not_said).order_by(
+        select(TargetGroup, headcount, check_ins, not_said, on_paper, sheets).order_by(
             TargetGroup.sort_order, TargetGroup.id
         )
     ).all()
     attendance = [
-        AttendanceRow(group.name, n or 0, qr or 0, group.code)
-        for group, n, qr, _ in rows
-        if n or qr
+        AttendanceRow(group.name, n or 0, qr or 0, group.code, paper or 0)
+        for group, n, qr, _, paper, _sheets in rows
+        if n or qr or paper
     ]
     unnamed = rows[0][3] if rows else 0
     return ReportPanel(
@@ -394,4 +422,6 @@ def report_panel(event: Event, user: User) -> ReportPanel:
         may_delete_photos=may_delete_photos(event, user),
         check_ins=sum(row.check_ins for row in attendance) + unnamed,
         check_ins_not_said=unnamed,
+        signed_on_paper=sum(row.on_paper for row in attendance),
+        sheets=rows[0][5] if rows else 0,
     )

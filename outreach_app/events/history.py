@@ -109,6 +109,9 @@ HISTORY_LABELS = {
     "event_report.save": _l("Report saved"),
     "event_photo.add": _l("Photo added"),
     "event_photo.delete": _l("Photo removed"),
+    "paper_sign_in.save": _l("Paper sign-in counts saved"),
+    "sign_in_sheet.add": _l("Sign-in sheet added"),
+    "sign_in_sheet.delete": _l("Sign-in sheet removed"),
     "event.change_after_completion": _l("Changed after completion"),
 }
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -133,6 +134,9 @@ class Event(db.Model):
     photos: Mapped[list[EventPhoto]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventPhoto.id"
     )
+    paper_attendance: Mapped[list[EventPaperAttendance]] = relationship(
+        back_populates="event", cascade="all, delete-orphan"
+    )
 
     @classmethod
     def scope_filter(cls, scope: Scope) -> ColumnElement[bool]:
@@ -177,6 +181,23 @@ class EventAttendance(db.Model):
     target_group: Mapped[TargetGroup] = relationship()
 
 
+class EventPaperAttendance(db.Model):
+    """How many people of one target group signed an event's paper sign-in sheet, as staff
+    counted them from the sheet; kept apart from the staff's own head count."""
+
+    __tablename__ = "event_paper_attendance"
+    __table_args__ = (CheckConstraint("headcount >= 0", name="headcount_not_negative"),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+    target_group_id: Mapped[int] = mapped_column(ForeignKey("target_group.id"), primary_key=True)
+    headcount: Mapped[int] = mapped_column(Integer)
+
+    event: Mapped[Event] = relationship(back_populates="paper_attendance")
+    target_group: Mapped[TargetGroup] = relationship()
+
+
 class EventPhoto(db.Model):
     """A photo of an event, re-encoded on upload and stored outside ``static/``."""
 
@@ -193,3 +214,40 @@ class EventPhoto(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="photos")
+
+
+class SignInSheet(db.Model):
+    """One upload of an event's paper sign-in sheet (a photo, or a PDF of one or more pages),
+    kept as re-encoded page images outside ``static/``. The sheet carries attendees' names:
+    only the event's branch, its heads and admins see it, and it is deleted after
+    SIGN_IN_SHEET_RETENTION_DAYS from the event's date."""
+
+    __tablename__ = "sign_in_sheet"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    # What was sent: "photo" or "pdf"; the file itself is never kept.
+    sent_as: Mapped[str] = mapped_column(String(8))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pages: Mapped[list[SignInSheetPage]] = relationship(
+        back_populates="sheet", cascade="all, delete-orphan", order_by="SignInSheetPage.number"
+    )
+
+
+class SignInSheetPage(db.Model):
+    """One page of a sign-in sheet: a clean JPEG (and its thumbnail) with a random name."""
+
+    __tablename__ = "sign_in_sheet_page"
+    __table_args__ = (UniqueConstraint("sheet_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("sign_in_sheet.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … in the order of the PDF
+    file_name: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+
+    sheet: Mapped[SignInSheet] = relationship(back_populates="pages")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pypdfium2
 
+from outreach_app.core.pdfium import PDFIUM_LOCK
 from outreach_app.handouts.kinds import PrintLayout
 from outreach_app.handouts.layout import CopyCode, HandoutPage
 from outreach_app.handouts.pdf import render_handouts
@@ -25,12 +26,13 @@ def preview_png(
     codes = [code] if isinstance(code, CopyCode) else list(code)
     pdf = io.BytesIO()
     render_handouts(pdf, page, codes, layout)
-    document = pypdfium2.PdfDocument(pdf.getvalue())
-    try:
-        bitmap = document[0].render(scale=dpi / 72)
-        image = bitmap.to_pil()
-    finally:
-        document.close()
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(pdf.getvalue())
+        try:
+            bitmap = document[0].render(scale=dpi / 72)
+            image = bitmap.to_pil()
+        finally:
+            document.close()
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
