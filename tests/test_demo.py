@@ -15,6 +15,7 @@ from outreach_app.auth.models import User
 from outreach_app.core.roles import Role
 from outreach_app.events.models import (
     Event,
+    EventPaperAttendance,
     EventStatus,
     event_target_group,
     event_topic,
@@ -283,6 +284,21 @@ def test_problems_are_raised_at_completed_events_and_followed_up(app, runner):
         overdue = [p for p in problems if p.is_overdue(TODAY)]
         assert len(closed) - len(late) > len(late) > 0  # most closed in time, some late
         assert overdue and any(p.callback_phone for p in problems)
+
+
+def test_some_completed_events_have_paper_sign_in(app, runner):
+    result = _load(runner)
+    with app.app_context():
+        rows = db.session.execute(select(EventPaperAttendance)).scalars().all()
+        events = {row.event_id for row in rows}
+        assert len(events) >= 10
+        assert "paper sign-in:" in result.output
+        for row in rows:
+            event = row.event
+            assert event.status == EventStatus.COMPLETED and row.headcount > 0
+            assert row.target_group_id in {g.id for g in event.target_groups}
+        kinds = Counter(db.session.get(Event, event_id).kind for event_id in events)
+        assert kinds["village"] > kinds.get("campus", 0)
         assert_consistent()
 
 

@@ -37,6 +37,7 @@ from outreach_app.demo.bulk import bulk_load_settings, reset_sequences
 from outreach_app.demo.events import CompletedEvent, EventCounts, EventSlot, generate_events
 from outreach_app.demo.kinds import kind_slots
 from outreach_app.demo.ledger import LedgerCounts, generate_ledger
+from outreach_app.demo.paper import PaperCounts, generate_paper_sign_in
 from outreach_app.demo.places import (
     CITY_CODE,
     CITY_NAME,
@@ -101,6 +102,7 @@ class DemoSummary:
     ledger: LedgerCounts = field(default_factory=LedgerCounts)
     problems: int = 0
     reach: ReachCounts = field(default_factory=ReachCounts)
+    paper: PaperCounts = field(default_factory=PaperCounts)
     rollup_rows: int = 0
     seconds: float = 0.0
 
@@ -136,6 +138,7 @@ class DemoSummary:
             f"  problems: {self.problems} raised at events",
             f"  reach:    {self.reach.at_events} articles and reports about events, "
             f"{self.reach.without_event} of branches without an event",
+            f"  paper sign-in: {self.paper.people} people at {self.paper.events} events",
             f"  coverage: {self.rollup_rows} rollup rows",
             "",
             "Demo logins (user name: password):",
@@ -347,6 +350,7 @@ def generate_demo_data(
             timezone=timezone,
             bank_name=current_app.config["BANK_NAME"],
         )
+        paper = generate_paper_sign_in(conn, Random(f"{seed}-paper"), completed)
         del completed
         ledger = generate_ledger(conn, rng)
         reset_sequences(conn, tables)
@@ -368,6 +372,7 @@ def generate_demo_data(
         ledger=ledger,
         problems=problems,
         reach=reach,
+        paper=paper,
         rollup_rows=rollup_rows,
         seconds=timer.perf_counter() - started,
     )
