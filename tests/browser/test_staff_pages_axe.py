@@ -16,7 +16,7 @@ from outreach_app.extensions import db
 from outreach_app.handouts.models import Handout
 from outreach_app.reach.models import ReachItem, ReachKind
 from tests.browser.conftest import login, screenshot
-from tests.factories import make_photo, make_print_run, make_problem
+from tests.factories import make_photo, make_print_run, make_problem, make_sheet
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -34,6 +34,7 @@ ROLE_PAGES = [
     "/events/{event}/edit",
     "/events/{event}/report",
     "/events/{event}/photos",
+    "/events/{event}/sign-in",
     "/events/{event}/print-runs/new",
     "/partners/",
     "/partners/{partner}",
@@ -55,6 +56,7 @@ OTHER_PAGES = [
     "/events/new",
     "/events/{event}/cancel",
     "/events/{event}/photos/{photo}/delete",
+    "/events/{event}/sign-in/sheets/{sheet}/delete",
     "/events/{event}/responses",
     "/events/{event}/print-runs/{run}/revoke",
     "/events/feed",
@@ -114,8 +116,8 @@ def violations(page) -> list:
 
 @pytest.fixture
 def ids(app, world, tmp_path) -> dict[str, int]:
-    """Event A confirmed, with a print run, a photo and an open problem (with a callback
-    number), and the ids the page paths need."""
+    """Event A confirmed, with a print run, a photo, a two-page sign-in sheet and an open
+    problem (with a callback number), and the ids the page paths need."""
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     with app.app_context():
         event = db.session.get(Event, world.event_a_id)
@@ -138,12 +140,14 @@ def ids(app, world, tmp_path) -> dict[str, int]:
             event_id=event.id,
         )
         db.session.add(item)
+        sheet = make_sheet(event, app.config["UPLOAD_FOLDER"], pages=2)
         db.session.commit()
         handout_id = db.session.scalars(select(Handout.id).order_by(Handout.id)).first()
         return {
             "event": world.event_a_id,
             "run": run.id,
             "photo": photo.id,
+            "sheet": sheet.id,
             "partner": world.partner_a_id,
             "staff": world.staff_a_id,
             "district": world.district_a_id,
