@@ -608,7 +608,8 @@ def test_the_list_puts_open_by_due_date_first_then_the_latest_closed(app, client
     for name, day in (("closed_first", 1), ("closed_last", 5)):
         with at(MONDAY + day * DAY):
             login(client, "staff_a")
-            client.post(f"/problems/{ids[name]}/close", data={"answer": "已答复"})
+            response = client.post(f"/problems/{ids[name]}/close", data={"answer": "已答复"})
+            assert response.status_code == 302, response.get_data(as_text=True)
             logout(client)
     login(client, "head_a")
     page = client.get("/problems/").get_data(as_text=True)

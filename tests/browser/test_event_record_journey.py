@@ -156,6 +156,8 @@ def test_an_event_recorded_in_full_shows_in_coverage_and_every_export(
         assert follow_up.locator("[data-live=overdue] .num").inner_text() == "1"
         assert follow_up.locator(f"a[href='/problems/{fraud_id}']").count() == 1
         record = page.locator("[data-testid=record]")
+        sources = page.locator("[data-testid=kpis] [data-source=signed_on_paper]")
+        assert _number(sources.inner_text()) == ENTERED["signed_on_paper"]
         shown = {
             key: _number(record.locator(f"[data-figure={key}]").inner_text()) for key in ENTERED
         }
