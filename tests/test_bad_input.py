@@ -408,7 +408,7 @@ FORM_PAGES = {
     "new event": ("/events/new", "staff_a", ("title", "venue", "notes")),
     "edit event": ("/events/{event_a_id}/edit", "staff_a", ("title", "venue", "notes")),
     "cancel event": ("/events/{event_a_id}/cancel", "staff_a", ("reason",)),
-    "report": ("/events/{event_a_id}/report", "staff_a", ("report_summary", "issues_raised")),
+    "report": ("/events/{event_a_id}/report", "staff_a", ("report_summary",)),
     "photo": ("/events/{event_a_id}/photos", "staff_a", ("caption",)),
     "new handout": ("/admin/handouts/new", "admin", ("code", "title", "lead", "tip1")),
     "edit handout": (

@@ -880,3 +880,24 @@ def test_staff_may_not_remove_photos_of_a_completed_event(app, client, auth, wor
     auth.login("head_a")
     assert client.post(url).status_code == 302
     assert stored_files(uploads) == []
+
+
+def test_the_free_text_of_problems_shows_only_where_a_report_has_it(app, client, auth, world):
+    """Problems are recorded one by one; the old free-text field is offered only to read, move
+    and clear what an older report holds."""
+    confirm(app, world.event_a_id)
+    auth.login("head_a")
+    url = f"/events/{world.event_a_id}/report"
+    assert 'name="issues_raised"' not in client.get(url).get_data(as_text=True)
+    assert client.post(url, data=report_form(app)).status_code == 302  # completed
+    assert 'name="issues_raised"' not in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Event, world.event_a_id).issues_raised = "一位老人反映转账限额问题"
+        db.session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert 'name="issues_raised"' in html and "一位老人反映转账限额问题" in html
+    assert client.post(url, data=report_form(app)).status_code == 302  # cleared on saving
+    assert stored(app, Event, world.event_a_id).issues_raised == ""
+    assert 'data-testid="issues-raised"' not in client.get(f"/events/{world.event_a_id}").get_data(
+        as_text=True
+    )
