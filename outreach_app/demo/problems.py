@@ -83,6 +83,11 @@ QUESTIONS: dict[ProblemCategory, tuple[tuple[str, str], ...]] = {
 CATEGORIES = tuple(QUESTIONS)
 
 
+# A problem left open this many days past its due date is closed (on its due day or later) by
+# the demo's today.
+STILL_OPEN_DAYS = 60
+
+
 def _utc(day: date, hour: int, timezone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hour, 0), timezone).astimezone(UTC)
 
@@ -121,6 +126,11 @@ def generate_problems(
                 closed_on = due + timedelta(days=rng.randint(1, 9))
             else:
                 closed_on = None
+            # Long overdue problems get closed in the end: only those of the last two months or so
+            # are still open now.
+            if closed_on is None and (today - due).days > STILL_OPEN_DAYS:
+                late = rng.random() < 0.5
+                closed_on = due + timedelta(days=rng.randint(1, STILL_OPEN_DAYS) if late else 0)
             # The last weeks' problems are often still being worked on.
             recent = (today - raised).days < callback_days
             if closed_on is not None and (closed_on > today or (recent and rng.random() < 0.4)):

@@ -430,7 +430,7 @@ class RegionProblems:
     today: date
 
 
-REGION_OVERDUE_LIMIT = 50
+REGION_OVERDUE_LIMIT = 10  # the coverage page's list; the problems list has them all
 
 
 def region_summary(user: User, region: Region, today: date) -> RegionProblems:
