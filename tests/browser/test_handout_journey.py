@@ -76,7 +76,9 @@ def test_staff_previews_prints_and_downloads_handouts(app, page, live_server, wo
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     table = page.locator("#handouts .table-responsive")
     assert table.evaluate("t => t.scrollWidth <= t.clientWidth")
-    assert page.get_by_test_id("print-run").first.locator("td[data-label]").count() == 5
+    assert (
+        page.get_by_test_id("print-run").first.locator("td[data-label]").count() == 6
+    )  # handed out beside the copies
     screenshot(page, "handouts-7-event-phone")
     page.goto(f"{live_server}/handouts")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -7,20 +7,21 @@ from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
 
+EVERY_ROLE = {
+    "/",
+    "/events/",
+    "/events/calendar",
+    "/partners/",
+    "/problems/",
+    "/handouts",
+    "/reach/",
+    "/coverage/",
+}
 NAV_BY_ROLE = {
-    "admin": {
-        "/",
-        "/events/",
-        "/events/calendar",
-        "/partners/",
-        "/handouts",
-        "/coverage/",
-        "/admin/users/",
-        "/admin/regions",
-        "/admin/branches",
-    },
-    "head_a": {"/", "/events/", "/events/calendar", "/partners/", "/handouts", "/coverage/"},
-    "staff_a": {"/", "/events/", "/events/calendar", "/partners/", "/handouts", "/coverage/"},
+    "admin": EVERY_ROLE
+    | {"/admin/users/", "/admin/regions", "/admin/branches", "/admin/kinds-and-groups"},
+    "head_a": EVERY_ROLE,
+    "staff_a": EVERY_ROLE,
 }
 
 
